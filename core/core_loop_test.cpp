@@ -1,0 +1,176 @@
+// The decision state machine end to end on a fake tree and a fake clock: monitors read the fake
+// pressure file, the loop decides, the victim comes from a ranking or the fallback scan.
+#include "core/core_loop.h"
+
+#include <gtest/gtest.h>
+
+#include "core/testing/core_harness.h"
+#include "shm/events.h"
+
+namespace oomguard::core {
+namespace {
+
+using testing::ChildProcess;
+using testing::CoreHarness;
+using testing::FakeProcess;
+
+class CoreLoopTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    write_fake_process(h_.tree(), {.pid = child_.pid(),
+                                   .start_time_ticks = child_.start_time_ticks(),
+                                   .comm = "hog",
+                                   .cgroup = "sandbox",
+                                   .rss_kb = 200 * 1024});
+    h_.step(0);
+  }
+  CoreHarness h_;
+  ChildProcess child_;
+};
+
+TEST_F(CoreLoopTest, SpikeBelowTheThresholdNeverKills) {
+  h_.run(3000, 10, 0);
+  // 90 ms of stall at once: below the 100 ms threshold in any 1 s window.
+  h_.set_pressure(h_.some_us() + 90'000);
+  h_.run(5000, 10, 0);
+  // Short repeated spikes, each window sees at most 50 ms.
+  for (int i = 0; i < 10; ++i) {
+    h_.set_pressure(h_.some_us() + 50'000);
+    h_.run(1100, 10, 0);
+  }
+  EXPECT_EQ(h_.killer().count(), 0u);
+}
+
+TEST_F(CoreLoopTest, SustainedPressureKillsOnceUntilReleased) {
+  h_.run(5000, 10, 50);  // 50 % stall, never released
+  ASSERT_EQ(h_.killer().count(), 1u);
+  EXPECT_EQ(h_.killer()[0].pid, child_.pid());
+  EXPECT_EQ(h_.loop().decider().phase(), Decider::Phase::kAwaitingRelease);
+}
+
+TEST_F(CoreLoopTest, TheKillHappensWithinAWindowOfTheOnset) {
+  h_.run(2000, 10, 0);
+  const std::uint64_t onset = h_.clock().now_ns();
+  for (int i = 0; i < 200 && h_.killer().count() == 0; ++i) h_.run(10, 10, 50);
+  ASSERT_EQ(h_.killer().count(), 1u);
+  // 50 % stall crosses 100 ms after ~200 ms; the 1 s window needs one full window of history.
+  EXPECT_LE(h_.killer()[0].at_ns - onset, 1100 * kNsPerMs);
+}
+
+TEST_F(CoreLoopTest, SecondKillOnlyAfterReleaseAndFreshPressure) {
+  h_.run(3000, 10, 50);
+  ASSERT_EQ(h_.killer().count(), 1u);
+  h_.killer().release_all(true);
+  h_.step(10);
+  const std::uint64_t released = h_.clock().now_ns();
+  EXPECT_EQ(h_.loop().decider().phase(), Decider::Phase::kHolding);
+  h_.killer().release_all(false);
+  // Pressure stops: no second kill however long we wait.
+  h_.run(5000, 10, 0);
+  EXPECT_EQ(h_.killer().count(), 1u);
+  // Pressure resumes: a second kill, but never counting stall from before the release.
+  h_.run(3000, 10, 50);
+  ASSERT_EQ(h_.killer().count(), 2u);
+  EXPECT_GE(h_.killer()[1].at_ns - released, 5000 * kNsPerMs);
+}
+
+TEST_F(CoreLoopTest, PressureThatPersistsAcrossTheReleaseNeedsAFreshWindow) {
+  h_.run(3000, 10, 50);
+  ASSERT_EQ(h_.killer().count(), 1u);
+  h_.killer().release_all(true);
+  h_.step(10);
+  const std::uint64_t released = h_.clock().now_ns();
+  h_.killer().release_all(false);
+  h_.run(4000, 10, 50);
+  ASSERT_EQ(h_.killer().count(), 2u);
+  // Cooldown (1 s) and a full 1 s window after the release, whichever is later.
+  EXPECT_GE(h_.killer()[1].at_ns - released, 1000 * kNsPerMs);
+}
+
+TEST_F(CoreLoopTest, ReleaseTimeoutAllowsTheNextKill) {
+  h_.run(3000, 10, 50);
+  ASSERT_EQ(h_.killer().count(), 1u);
+  const std::uint64_t killed = h_.killer()[0].at_ns;
+  // Never released: the 5 s timeout ends the wait, then the 1 s cooldown runs.
+  while (h_.clock().now_ns() < killed + 5900 * kNsPerMs) h_.run(10, 10, 50);
+  EXPECT_EQ(h_.killer().count(), 1u);
+  h_.run(500, 10, 50);
+  ASSERT_EQ(h_.killer().count(), 2u);
+  EXPECT_GE(h_.killer()[1].at_ns - killed, 6000 * kNsPerMs);
+}
+
+TEST_F(CoreLoopTest, EventsCarryBothPhasesAndStageTimes) {
+  shm::EventConsumer consumer(h_.region());
+  h_.run(3000, 10, 50);
+  h_.killer().release_all(true);
+  h_.step(10);
+  shm::KillEvent events[4];
+  ASSERT_EQ(consumer.drain(events), 2u);
+  EXPECT_EQ(events[0].phase, static_cast<std::uint8_t>(shm::EventPhase::kKilled));
+  EXPECT_EQ(events[1].phase, static_cast<std::uint8_t>(shm::EventPhase::kReleased));
+  EXPECT_EQ(events[0].kill_id, events[1].kill_id);
+  EXPECT_EQ(events[1].pid, child_.pid());
+  EXPECT_EQ(events[1].source, static_cast<std::uint8_t>(shm::VictimSource::kFallback));
+  EXPECT_EQ(events[1].ranking_generation, 0u);
+  EXPECT_STREQ(events[1].comm, "hog");
+  EXPECT_STREQ(events[1].cgroup_path, "sandbox");
+  EXPECT_GE(events[1].stall_us, 100'000u);
+  EXPECT_EQ(events[1].window_us, 1'000'000u);
+  EXPECT_GT(events[1].trigger_ns, 0u);
+  EXPECT_LE(events[1].trigger_ns, events[1].decision_ns);
+  EXPECT_LE(events[1].decision_ns, events[1].signal_ns);
+  EXPECT_LE(events[1].signal_ns, events[1].released_ns);
+  EXPECT_EQ(events[1].flags, 0u);
+}
+
+TEST_F(CoreLoopTest, FreshRankingIsUsedStaleRankingFallsBack) {
+  ChildProcess ranked;
+  write_fake_process(h_.tree(), {.pid = ranked.pid(),
+                                 .start_time_ticks = ranked.start_time_ticks(),
+                                 .comm = "ranked",
+                                 .cgroup = "sandbox",
+                                 .rss_kb = 1024});
+  const shm::RankingEntry entry =
+      testing::process_entry(ranked.pid(), ranked.start_time_ticks(), "ranked", "sandbox");
+  shm::EventConsumer consumer(h_.region());
+  shm::KillEvent events[4];
+
+  h_.publish(&entry, 1);
+  h_.run(3000, 10, 50);
+  ASSERT_EQ(h_.killer().count(), 1u);
+  EXPECT_EQ(h_.killer()[0].pid, ranked.pid());  // the ranking wins over the larger hog
+  ASSERT_EQ(consumer.drain(events), 1u);
+  EXPECT_EQ(events[0].source, static_cast<std::uint8_t>(shm::VictimSource::kRanking));
+  EXPECT_EQ(events[0].ranking_generation, 1u);
+
+  h_.killer().release_all(true);
+  h_.step(10);
+  h_.killer().release_all(false);
+  h_.publish(&entry, 1, /*age_ms=*/10'001);  // older than ranking_stale_ms
+  h_.run(3000, 10, 50);
+  ASSERT_EQ(h_.killer().count(), 2u);
+  EXPECT_EQ(h_.killer()[1].pid, child_.pid());  // fallback: the largest in scope
+}
+
+TEST(CoreLoopDryRun, ReportsWithoutKillingAndHolds) {
+  CoreHarness h([](const testing::TempTree&, config::CoreConfig& c) { c.dry_run = true; });
+  ChildProcess child;
+  write_fake_process(h.tree(), {.pid = child.pid(),
+                                .start_time_ticks = child.start_time_ticks(),
+                                .comm = "hog",
+                                .cgroup = "sandbox"});
+  shm::EventConsumer consumer(h.region());
+  h.run(3000, 10, 50);
+  EXPECT_EQ(h.killer().count(), 0u);
+  shm::KillEvent events[8];
+  const std::size_t n = consumer.drain(events);
+  ASSERT_GE(n, 2u);
+  EXPECT_NE(events[0].flags & shm::kEventDryRun, 0u);
+  EXPECT_EQ(events[0].pid, child.pid());
+  EXPECT_EQ(events[0].signal_ns, 0u);
+  // One would-be kill per cooldown + fresh window, not one per wake-up.
+  EXPECT_LE(n, 4u);
+}
+
+}  // namespace
+}  // namespace oomguard::core
