@@ -9,9 +9,9 @@
 
 namespace oomguard::config {
 
-inline constexpr std::size_t kPathBytes = 256;     // incl. NUL; cgroup paths, binaries
-inline constexpr std::size_t kNameBytes = 32;      // monitor names
-inline constexpr std::size_t kCommBytes = 16;      // TASK_COMM_LEN
+inline constexpr std::size_t kPathBytes = 256;  // incl. NUL; cgroup paths, binaries
+inline constexpr std::size_t kNameBytes = 32;   // monitor names
+inline constexpr std::size_t kCommBytes = 16;   // TASK_COMM_LEN
 inline constexpr std::size_t kMaxMonitors = 16;
 inline constexpr std::size_t kMaxTriggers = 8;
 inline constexpr std::size_t kMaxTriggerTerms = 4;  // monitors AND-ed in one trigger
@@ -42,11 +42,15 @@ struct MonitorConfig {
   Path cgroup;
   // kMemAvailable, kSwapFree, kCgroupUsage
   double percent = 0;
+
+  bool operator==(const MonitorConfig&) const = default;
 };
 
 // A trigger fires when every one of its monitors fires; the core kills when any trigger fires.
 struct TriggerConfig {
   FixedVector<std::uint8_t, kMaxTriggerTerms> monitors;  // indices into CoreConfig::monitors
+
+  bool operator==(const TriggerConfig&) const = default;
 };
 
 enum class FallbackPolicy : std::uint8_t {
@@ -54,13 +58,17 @@ enum class FallbackPolicy : std::uint8_t {
   kOomScore,  // highest /proc/PID/oom_score in scope
 };
 
+// Cgroup paths (scope, own_cgroup, monitor cgroups, protected_cgroups) are stored relative to
+// the cgroup roots, without leading or trailing '/': "system.slice/foo.service". The root cgroup
+// itself is the empty string, so scope "" (written "/" in the file) is the whole machine.
 struct CoreConfig {
-  // Where: the managed cgroup subtree ("/" = whole machine), relative to the cgroup roots.
+  // Where: the managed cgroup subtree ("" = whole machine), relative to the cgroup roots.
   Path scope;
   // Kernel interface roots; "auto" detects the host's mounts. Tests point these at fake trees.
   Path proc_root;
   Path cgroup2_root;
   Path memcg_v1_root;  // "none" disables the cgroup v1 memory controller
+  // (Each of the three is "auto" or an absolute path, stored as written.)
 
   // Protections of the core process itself.
   Path own_cgroup;  // cgroup the core moves into; empty = stay where started
@@ -72,8 +80,8 @@ struct CoreConfig {
   // When.
   FixedVector<MonitorConfig, kMaxMonitors> monitors;
   FixedVector<TriggerConfig, kMaxTriggers> triggers;
-  std::uint32_t poll_min_ms = 0;  // fastest counter polling, while pressure rises (>= 10)
-  std::uint32_t poll_max_ms = 0;  // calm polling interval
+  std::uint32_t poll_min_ms = 0;         // fastest counter polling, while pressure rises (>= 10)
+  std::uint32_t poll_max_ms = 0;         // calm polling interval
   std::uint32_t release_timeout_ms = 0;  // longest wait for a victim's memory to be freed
   std::uint32_t cooldown_ms = 0;         // minimum time after a release before another kill
 
@@ -93,6 +101,8 @@ struct CoreConfig {
   Path extended_path;  // empty = oomguard-extended next to the core binary
   std::uint32_t extended_restart_min_ms = 0;
   std::uint32_t extended_restart_max_ms = 0;
+
+  bool operator==(const CoreConfig&) const = default;
 };
 
 }  // namespace oomguard::config

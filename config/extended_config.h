@@ -16,8 +16,8 @@ inline constexpr int kPriorityDefault = 500;
 enum class KillMode : std::uint8_t { kProcess, kGroup };
 enum class RuleAction : std::uint8_t {
   kRank,     // apply priority / kill mode
-  kPrefer,   // rank first (priority 0 unless given)
-  kAvoid,    // rank last (priority 1000 unless given)
+  kPrefer,   // rank first (priority 0; the loader refuses a priority on such a rule)
+  kAvoid,    // rank last (priority 1000; the loader refuses a priority on such a rule)
   kProtect,  // never a victim
 };
 
@@ -31,6 +31,8 @@ struct Rule {
   RuleAction action = RuleAction::kRank;
   std::optional<int> priority;
   std::optional<KillMode> kill_mode;
+
+  bool operator==(const Rule&) const = default;
 };
 
 struct OutputConfig {
@@ -40,19 +42,24 @@ struct OutputConfig {
   std::vector<std::string> prekill_hook;   // argv; run asynchronously before/at a kill
   std::vector<std::string> postkill_hook;  // argv; run after a kill, killed after the timeout
   std::uint32_t hook_timeout_ms = 0;
+
+  bool operator==(const OutputConfig&) const = default;
 };
 
 struct ExtendedConfig {
   std::uint32_t scan_interval_ms = 0;
   std::uint32_t scan_interval_pressure_ms = 0;  // while pressure rises
-  std::uint32_t top_k = 0;                       // entries published per ranking
-  double growth_weight = 0;        // 0 = ignore growth; see policy docs
+  std::uint32_t top_k = 0;                      // entries published per ranking
+  double growth_weight = 0;                     // 0 = ignore growth; see policy docs
   std::uint32_t growth_window_ms = 0;
-  bool priority_xattr = true;      // honour user.oomguard.priority on cgroup dirs
-  std::string own_cgroup;          // cgroup extended moves into; empty = stay
+  bool priority_xattr = true;           // honour user.oomguard.priority on cgroup dirs
+  std::string own_cgroup;               // cgroup extended moves into; empty = stay. Relative to the
+                                        // cgroup roots, no leading '/' (as CoreConfig paths)
   std::uint64_t memory_high_bytes = 0;  // memory.high of own_cgroup; 0 = leave unset
   std::vector<Rule> rules;
   OutputConfig output;
+
+  bool operator==(const ExtendedConfig&) const = default;
 };
 
 }  // namespace oomguard::config

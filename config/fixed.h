@@ -32,7 +32,9 @@ class FixedString {
   std::string_view view() const { return {data_.data(), size_}; }
   std::size_t size() const { return size_; }
   bool empty() const { return size_ == 0; }
-  friend bool operator==(const FixedString& a, const FixedString& b) { return a.view() == b.view(); }
+  friend bool operator==(const FixedString& a, const FixedString& b) {
+    return a.view() == b.view();
+  }
 
  private:
   std::array<char, N> data_{};
@@ -62,6 +64,14 @@ class FixedVector {
   const T* begin() const { return items_.data(); }
   const T* end() const { return items_.data() + size_; }
   std::span<const T> span() const { return {items_.data(), size_}; }
+  // Equal when the sizes and the used elements are equal; unused slots are ignored.
+  friend bool operator==(const FixedVector& a, const FixedVector& b) {
+    if (a.size_ != b.size_) return false;
+    for (std::size_t i = 0; i < a.size_; ++i) {
+      if (!(a.items_[i] == b.items_[i])) return false;
+    }
+    return true;
+  }
 
  private:
   std::array<T, N> items_{};
