@@ -35,11 +35,13 @@ function(oomguard_library)
   endif()
 endfunction()
 
-# oomguard_test(NAME name SRCS ... [DEPS ...] [LABELS unit|privileged|e2e|vm] [TIMEOUT s] [NO_MAIN])
+# oomguard_test(NAME name SRCS ... [DEPS ...] [LABELS unit|privileged|e2e|vm] [TIMEOUT s] [NO_MAIN]
+#               [TEST_PREFIX prefix])
 # A test that calls GTEST_SKIP() is reported by CTest as skipped (not passed), with its reason
-# in the test output.
+# in the test output. TEST_PREFIX (e.g. "config.") is put before every CTest name, so that
+# `ctest -R config` selects a module's tests.
 function(oomguard_test)
-  cmake_parse_arguments(ARG "NO_MAIN" "NAME;TIMEOUT" "SRCS;DEPS;LABELS" ${ARGN})
+  cmake_parse_arguments(ARG "NO_MAIN" "NAME;TIMEOUT;TEST_PREFIX" "SRCS;DEPS;LABELS" ${ARGN})
   if(NOT ARG_LABELS)
     set(ARG_LABELS unit)
   endif()
@@ -53,6 +55,7 @@ function(oomguard_test)
     target_link_libraries(${ARG_NAME} PRIVATE PkgConfig::GTEST_MAIN)
   endif()
   gtest_discover_tests(${ARG_NAME}
+    TEST_PREFIX "${ARG_TEST_PREFIX}"
     DISCOVERY_TIMEOUT 60
     PROPERTIES LABELS "${ARG_LABELS}" TIMEOUT ${ARG_TIMEOUT}
                SKIP_REGULAR_EXPRESSION "\\[  SKIPPED \\]")
