@@ -21,7 +21,7 @@ namespace oomguard::extended {
 // ---- errors ------------------------------------------------------------------------------------
 // The one error type of the extended layer: a human-readable message (what, and which path).
 struct Error {
-  std::string message;
+  std::string message{};
 };
 
 // std::expected-style result (C++20 has none): either a value or an Error.
@@ -75,20 +75,20 @@ enum class SizeSource : std::uint8_t {
 inline constexpr std::uint64_t kNoLimit = UINT64_MAX;  // "max" / v1 unlimited
 
 struct CgroupInfo {
-  std::string path;      // relative to the cgroup2 root, no leading or trailing '/'; "" = root
+  std::string path{};    // relative to the cgroup2 root, no leading or trailing '/'; "" = root
   std::uint64_t id = 0;  // st_ino of the cgroup2 directory
   int parent = -1;       // index into ScanResult::cgroups; -1 for the scope root
-  std::vector<std::size_t> children;   // indices into ScanResult::cgroups
-  std::vector<std::size_t> processes;  // indices into ScanResult::processes (direct members)
+  std::vector<std::size_t> children{};   // indices into ScanResult::cgroups
+  std::vector<std::size_t> processes{};  // indices into ScanResult::processes (direct members)
   SizeSource size_source = SizeSource::kProcessSum;
   std::uint64_t usage_bytes = 0;         // memory.current, or v1 memory.usage_in_bytes
   std::uint64_t swap_bytes = 0;          // memory.swap.current, or v1 total_swap
   std::uint64_t limit_bytes = kNoLimit;  // memory.max, or v1 memory.limit_in_bytes
-  MemoryStat stat;
-  MemoryEvents events;
-  bool oom_group = false;             // memory.oom.group = 1
-  std::optional<int> xattr_priority;  // user.oomguard.priority, when read and valid
-  std::uint64_t size_bytes = 0;       // the cgroup's badness base, see SizeSource
+  MemoryStat stat{};
+  MemoryEvents events{};
+  bool oom_group = false;               // memory.oom.group = 1
+  std::optional<int> xattr_priority{};  // user.oomguard.priority, when read and valid
+  std::uint64_t size_bytes = 0;         // the cgroup's badness base, see SizeSource
 
   // "/" + path: the form rules' globs and protected_cgroups are written in.
   std::string rooted_path() const { return "/" + path; }
@@ -108,10 +108,10 @@ struct ProcessInfo {
   std::uint64_t rss_file_bytes = 0;
   std::uint64_t rss_shmem_bytes = 0;
   std::uint64_t swap_bytes = 0;  // status VmSwap
-  std::string comm;              // from stat (same task->comm as /proc/PID/comm)
-  std::string cmdline;           // NUL separators turned into spaces; may be truncated
+  std::string comm{};            // from stat (same task->comm as /proc/PID/comm)
+  std::string cmdline{};         // NUL separators turned into spaces; may be truncated
   std::size_t cgroup = 0;        // index into ScanResult::cgroups (its v2 cgroup)
-  std::string memcg_v1_path;     // hybrid hosts: "N:memory:/path" of /proc/PID/cgroup, else ""
+  std::string memcg_v1_path{};   // hybrid hosts: "N:memory:/path" of /proc/PID/cgroup, else ""
 
   std::uint64_t rss_swap_bytes() const { return rss_bytes + swap_bytes; }
 };
@@ -127,10 +127,10 @@ struct ScanStats {
 };
 
 struct ScanResult {
-  std::vector<CgroupInfo> cgroups;  // [0] is the scope root; parents before children
-  std::vector<ProcessInfo> processes;
+  std::vector<CgroupInfo> cgroups{};  // [0] is the scope root; parents before children
+  std::vector<ProcessInfo> processes{};
   std::uint64_t time_ns = 0;  // CLOCK_MONOTONIC at the start of the scan
-  ScanStats stats;
+  ScanStats stats{};
 };
 
 // ---- ranking -----------------------------------------------------------------------------------
@@ -143,19 +143,19 @@ struct RankedEntry {
   pid_t pid = 0;                               // kProcess; 0 for kCgroup
   std::uint64_t start_time_ticks = 0;          // kProcess
   std::uint64_t cgroup_id = 0;                 // the cgroup (kCgroup) or the process's own cgroup
-  std::string cgroup_path;                     // relative to the cgroup2 root, no leading '/'
+  std::string cgroup_path{};                   // relative to the cgroup2 root, no leading '/'
   int priority = 500;
   std::uint32_t rule_index = 0;      // 1-based index of the matched rule; 0 = none
-  std::string rule_name;             // empty when rule_index == 0
+  std::string rule_name{};           // empty when rule_index == 0
   std::uint64_t badness = 0;         // size + growth projection (bytes)
   std::uint64_t rss_swap_bytes = 0;  // size now (process RSS+swap, or cgroup usage)
   std::int64_t growth_bytes_per_s = 0;
-  std::string comm;  // process comm; empty for cgroups
+  std::string comm{};  // process comm; empty for cgroups
   // Context for explain (not in shm).
   std::uint32_t uid = 0;
   int oom_score_adj = 0;
-  std::string cmdline;
-  std::string note;  // e.g. "memory.oom.group=1", "group demoted: contains a protected process"
+  std::string cmdline{};
+  std::string note{};  // e.g. "memory.oom.group=1", "group demoted: contains a protected process"
 };
 
 struct RankingStats {
@@ -166,9 +166,9 @@ struct RankingStats {
 };
 
 struct Ranking {
-  std::vector<RankedEntry> entries;  // the full deterministic kill order; publish the first K
+  std::vector<RankedEntry> entries{};  // the full deterministic kill order; publish the first K
   std::uint64_t scan_time_ns = 0;
-  RankingStats stats;
+  RankingStats stats{};
 };
 
 }  // namespace oomguard::extended

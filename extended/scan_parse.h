@@ -21,7 +21,7 @@ inline constexpr std::uint32_t kPfKthread = 0x00200000;  // PF_KTHREAD in stat's
 
 struct StatFields {
   pid_t pid = 0;
-  std::string comm;  // between the first '(' and the LAST ')': comm may hold spaces and parens
+  std::string comm{};  // between the first '(' and the LAST ')': comm may hold spaces and parens
   char state = '?';
   pid_t ppid = 0;
   std::uint32_t flags = 0;
@@ -38,8 +38,8 @@ struct StatusFields {
   std::uint64_t rss_file_kb = 0;
   std::uint64_t rss_shmem_kb = 0;
   std::uint64_t swap_kb = 0;
-  bool has_vm = false;          // VmRSS present (absent for kernel threads and zombies)
-  std::optional<bool> kthread;  // "Kthread:" line (newer kernels, e.g. 6.18; not 6.1)
+  bool has_vm = false;            // VmRSS present (absent for kernel threads and zombies)
+  std::optional<bool> kthread{};  // "Kthread:" line (newer kernels, e.g. 6.18; not 6.1)
 };
 // /proc/PID/status. Requires the "Uid:" line.
 std::optional<StatusFields> parse_status(std::string_view text);
@@ -51,8 +51,8 @@ std::optional<int> parse_oom_score_adj(std::string_view text);
 std::string parse_cmdline(std::string_view text);
 
 struct ProcCgroup {
-  std::optional<std::string> v2_path;        // "0::/a/b" -> "a/b" ("" for the root)
-  std::optional<std::string> memcg_v1_path;  // "N:memory:/a/b" (or a list with memory) -> "a/b"
+  std::optional<std::string> v2_path{};        // "0::/a/b" -> "a/b" ("" for the root)
+  std::optional<std::string> memcg_v1_path{};  // "N:memory:/a/b" (or a list with memory) -> "a/b"
 };
 // /proc/PID/cgroup. Lines that do not have the "id:controllers:path" shape are skipped.
 ProcCgroup parse_proc_cgroup(std::string_view text);
