@@ -1,8 +1,10 @@
 #include "core/testing/core_harness.h"
 
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
+#include <csignal>
 #include <cstring>
 #include <stdexcept>
 
@@ -29,7 +31,8 @@ void check(int rc, const char* what) {
 
 }  // namespace
 
-CoreHarness::CoreHarness(const Customize& customize) : tree_(std::make_unique<TempTree>()) {
+CoreHarness::CoreHarness(const Customize& customize, const char* extended_binary)
+    : tree_(std::make_unique<TempTree>()) {
   const TempTree& t = *tree_;
   t.write("proc/meminfo",
           "MemTotal: 8388608 kB\nMemAvailable: 4194304 kB\nSwapTotal: 0 kB\nSwapFree: 0 kB\n");
@@ -66,6 +69,16 @@ CoreHarness::CoreHarness(const Customize& customize) : tree_(std::make_unique<Te
   producer_ = std::make_unique<shm::EventProducer>(region_);
   finder_ = std::make_unique<VictimFinder>(proc_, cgroup_);
   recorder_ = std::make_unique<KillRecorder>(config_, producer_.get());
+  if (extended_binary != nullptr) {
+    supervisor_ = std::make_unique<Supervisor>();
+    check(supervisor_->init({.binary = extended_binary,
+                             .config_path = "/dev/null",
+                             .shm_fd = region_.fd(),
+                             .backoff_min_ns = 100 * kNsPerMs,
+                             .backoff_max_ns = 400 * kNsPerMs}),
+          "supervisor");
+    supervisor_->start(clock_.now_ns());
+  }
   loop_ = std::make_unique<CoreLoop>(CoreDeps{.config = &config_,
                                               .clock = &clock_,
                                               .monitors = &monitors_,
@@ -74,13 +87,18 @@ CoreHarness::CoreHarness(const Customize& customize) : tree_(std::make_unique<Te
                                               .recorder = recorder_.get(),
                                               .region = &region_,
                                               .reader = reader_.get(),
-                                              .supervisor = nullptr,
+                                              .supervisor = supervisor_.get(),
                                               .handle_signals = false});
   check(loop_->init(), "loop");
 }
 
 CoreHarness::~CoreHarness() {
   loop_.reset();
+  if (supervisor_ && supervisor_->pidfd() >= 0) {
+    supervisor_->forward(SIGKILL);
+    siginfo_t info{};
+    waitid(P_PIDFD, static_cast<id_t>(supervisor_->pidfd()), &info, WEXITED);
+  }
   close_roots(&proc_, &cgroup_);
 }
 

@@ -23,7 +23,8 @@ class CoreHarness {
   // default: scope "sandbox", one monitor "sandbox_some" (memory some >= 100 ms in 1000 ms on
   // the sandbox), poll 10/100 ms, release timeout 5 s, cooldown 1 s, rankings stale after 10 s.
   using Customize = std::function<void(const TempTree&, config::CoreConfig&)>;
-  explicit CoreHarness(const Customize& customize = nullptr);
+  // With `extended_binary`, a Supervisor runs it as the extended child (restarted on exit).
+  explicit CoreHarness(const Customize& customize = nullptr, const char* extended_binary = nullptr);
   ~CoreHarness();
 
   const TempTree& tree() const { return *tree_; }
@@ -31,6 +32,7 @@ class CoreHarness {
   RecordingKiller& killer() { return killer_; }
   shm::Region& region() { return region_; }
   CoreLoop& loop() { return *loop_; }
+  Supervisor* supervisor() { return supervisor_.get(); }
   const config::CoreConfig& config() const { return config_; }
 
   // Cumulative stall totals of the sandbox's memory.pressure.
@@ -47,7 +49,7 @@ class CoreHarness {
  private:
   std::unique_ptr<TempTree> tree_;
   config::CoreConfig config_;
-  FakeClock clock_;
+  FakeClock clock_{1000 * 1'000'000'000ull};  // late enough for rankings created long ago
   ProcRoot proc_;
   CgroupRoot cgroup_;
   MonitorSet monitors_;
@@ -58,6 +60,7 @@ class CoreHarness {
   std::unique_ptr<VictimFinder> finder_;
   RecordingKiller killer_;
   std::unique_ptr<KillRecorder> recorder_;
+  std::unique_ptr<Supervisor> supervisor_;
   std::unique_ptr<CoreLoop> loop_;
   std::uint64_t some_us_ = 0;
 };
