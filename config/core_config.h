@@ -94,7 +94,8 @@ struct CoreConfig {
 
   // How.
   bool dry_run = false;
-  bool kmsg = true;  // one line per kill to /dev/kmsg, when writable
+  bool kmsg = true;              // one line per kill to /dev/kmsg, when writable
+  bool process_mrelease = true;  // reap a killed victim's memory ourselves (Linux 5.15+)
 
   // The extended process.
   bool run_extended = true;

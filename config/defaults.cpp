@@ -64,6 +64,7 @@ CoreConfig default_core() {
   }
   core.dry_run = false;
   core.kmsg = true;
+  core.process_mrelease = true;
   core.run_extended = true;
   core.extended_path.assign("");
   core.extended_restart_min_ms = 500;

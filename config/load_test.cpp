@@ -34,6 +34,7 @@ protected_comms = ["Xorg", "sshd"]
 protected_cgroups = ["/system.slice/postgresql.service", "init.scope"]
 dry_run = true
 kmsg = false
+process_mrelease = false
 extended = false
 extended_path = "/usr/local/lib/oomguard-extended"
 extended_restart_min_ms = 1000
@@ -150,6 +151,7 @@ void expect_full_core(const CoreConfig& core) {
   EXPECT_EQ(core.protected_cgroups[1].view(), "init.scope");
   EXPECT_TRUE(core.dry_run);
   EXPECT_FALSE(core.kmsg);
+  EXPECT_FALSE(core.process_mrelease);
   EXPECT_FALSE(core.run_extended);
   EXPECT_EQ(core.extended_path.view(), "/usr/local/lib/oomguard-extended");
   EXPECT_EQ(core.extended_restart_min_ms, 1000u);

@@ -9,7 +9,7 @@
 namespace oomguard::config::internal {
 namespace {
 
-constexpr std::array<std::string_view, 26> kCoreKeys = {
+constexpr std::array<std::string_view, 27> kCoreKeys = {
     "scope",
     "proc_root",
     "cgroup2_root",
@@ -32,6 +32,7 @@ constexpr std::array<std::string_view, 26> kCoreKeys = {
     "protected_cgroups",
     "dry_run",
     "kmsg",
+    "process_mrelease",
     "extended",
     "extended_path",
     "extended_restart_min_ms",
@@ -149,6 +150,7 @@ void parse_victims(TableReader& reader, CoreConfig& core) {
   parse_protected_cgroups(reader, core);
   reader.boolean("dry_run", core.dry_run);
   reader.boolean("kmsg", core.kmsg);
+  reader.boolean("process_mrelease", core.process_mrelease);
 }
 
 void parse_extended_process(TableReader& reader, CoreConfig& core) {

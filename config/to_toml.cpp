@@ -112,6 +112,7 @@ void write_core_keys(Writer& w, const CoreConfig& core) {
   w.strings("protected_cgroups", list);
   w.boolean("dry_run", core.dry_run);
   w.boolean("kmsg", core.kmsg);
+  w.boolean("process_mrelease", core.process_mrelease);
   w.boolean("extended", core.run_extended);
   w.str("extended_path", core.extended_path.view());
   w.number("extended_restart_min_ms", core.extended_restart_min_ms);

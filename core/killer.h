@@ -26,6 +26,7 @@ class Killer {
 
 class SyscallKiller final : public Killer {
  public:
+  explicit SyscallKiller(bool use_mrelease = true) : mrelease_disabled_(!use_mrelease) {}
   void kill(const Victim& victim, const Clock& clock, KillReport* report) override;
   bool released(const Victim& victim) override;
 

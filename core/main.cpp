@@ -85,7 +85,7 @@ struct Core {
   std::unique_ptr<shm::RankingReader> reader;
   std::unique_ptr<shm::EventProducer> producer;
   std::unique_ptr<core::VictimFinder> finder;
-  core::SyscallKiller killer;
+  std::unique_ptr<core::SyscallKiller> killer;
   std::unique_ptr<core::KillRecorder> recorder;
   core::Supervisor supervisor;
   std::unique_ptr<core::CoreLoop> loop;
@@ -114,6 +114,7 @@ int start(Core& c, const Options& o) {
   c.reader = std::make_unique<shm::RankingReader>(c.region);
   c.producer = std::make_unique<shm::EventProducer>(c.region);
   c.finder = std::make_unique<core::VictimFinder>(c.proc, c.cgroup);
+  c.killer = std::make_unique<core::SyscallKiller>(c.config.process_mrelease);
   c.recorder = std::make_unique<core::KillRecorder>(c.config, c.producer.get());
   if (c.config.run_extended) {
     char binary[PATH_MAX];
@@ -133,7 +134,7 @@ int start(Core& c, const Options& o) {
                      .clock = &c.clock,
                      .monitors = &c.monitors,
                      .finder = c.finder.get(),
-                     .killer = &c.killer,
+                     .killer = c.killer.get(),
                      .recorder = c.recorder.get(),
                      .region = &c.region,
                      .reader = c.reader.get(),
