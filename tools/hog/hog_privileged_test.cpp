@@ -10,8 +10,8 @@
 #include <filesystem>
 #include <functional>
 
+#include "tests/support/sandbox.h"
 #include "tools/hog/json.h"
-#include "tools/hog/test_support.h"
 
 namespace oomguard::hog {
 namespace {

@@ -1,5 +1,6 @@
-// Test support for running hog for real: a sandbox cgroup pair (v1 memcg with a limit + cgroup2
-// dir, removed on every path) and a child process whose stdout is read line by line.
+// Test support for running real processes in real cgroups: a sandbox cgroup pair (v1 memcg
+// with a limit + cgroup2 dir, removed on every path) and a child process whose stdout is read
+// line by line.
 #pragma once
 
 #include <sys/types.h>
@@ -10,7 +11,7 @@
 #include <string>
 #include <vector>
 
-namespace oomguard::hog::testing {
+namespace oomguard::testing {
 
 // Why real-cgroup tests cannot run here, or empty if they can (root, v1 memory controller and
 // cgroup2 with cgroup.kill).
@@ -71,4 +72,4 @@ class Child {
 
 std::string read_text(const std::string& path);
 
-}  // namespace oomguard::hog::testing
+}  // namespace oomguard::testing

@@ -1,4 +1,4 @@
-#include "tools/hog/test_support.h"
+#include "tests/support/sandbox.h"
 
 #include <fcntl.h>
 #include <poll.h>
@@ -15,7 +15,9 @@
 
 #include "tools/hog/cgroup_join.h"
 
-namespace oomguard::hog::testing {
+namespace oomguard::testing {
+using hog::CgroupHierarchies;
+using hog::detect_cgroup_hierarchies;
 namespace {
 
 using Clock = std::chrono::steady_clock;
@@ -220,4 +222,4 @@ std::string Child::stderr_text() {
   return text;
 }
 
-}  // namespace oomguard::hog::testing
+}  // namespace oomguard::testing
