@@ -135,6 +135,7 @@ Guard CoreLoop::guard() const {
 void CoreLoop::on_wakeup(std::uint64_t now) {
   ++wakeups_;
   shm::beat_core(*deps_.region, now);
+  if (deps_.notifier != nullptr) deps_.notifier->tick(now);
   if (Supervisor* s = deps_.supervisor; s != nullptr) {
     s->tick(now);
     if (s->pidfd() >= 0 && watched_child_fd_ != s->pidfd() &&

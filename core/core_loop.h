@@ -11,6 +11,7 @@
 #include "core/decider.h"
 #include "core/killer.h"
 #include "core/monitors.h"
+#include "core/notify.h"
 #include "core/record.h"
 #include "core/supervisor.h"
 #include "core/victim.h"
@@ -33,6 +34,7 @@ struct CoreDeps {
   shm::Region* region = nullptr;
   shm::RankingReader* reader = nullptr;
   Supervisor* supervisor = nullptr;  // nullptr = --no-extended
+  Notifier* notifier = nullptr;      // systemd watchdog; nullptr = none
   bool handle_signals = true;        // SIGTERM/SIGINT exit, SIGHUP forwarded (signalfd)
 };
 

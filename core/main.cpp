@@ -51,6 +51,9 @@ bool parse_args(int argc, char** argv, Options* o) {
       o->dry_run = true;
     } else if (std::strcmp(a, "--require-protections") == 0) {
       o->require_protections = true;
+    } else if (std::strcmp(a, "--help") == 0 || std::strcmp(a, "-h") == 0) {
+      std::fputs(kUsage, stdout);
+      std::exit(0);
     } else {
       std::fprintf(stderr, "oomguard-core: unknown or incomplete argument '%s'\n%s", a, kUsage);
       return false;
@@ -88,6 +91,7 @@ struct Core {
   std::unique_ptr<core::SyscallKiller> killer;
   std::unique_ptr<core::KillRecorder> recorder;
   core::Supervisor supervisor;
+  core::Notifier notifier;
   std::unique_ptr<core::CoreLoop> loop;
 };
 
@@ -126,6 +130,9 @@ int start(Core& c, const Options& o) {
                             .backoff_max_ns = c.config.extended_restart_max_ms * core::kNsPerMs});
     if (rc < 0) return rc;
   }
+  if (int err = c.notifier.init(); err < 0) {
+    log_line("WARNING: NOTIFY_SOCKET unusable: %s", core::errno_text(-err));
+  }
   if (c.config.kmsg && !core::log_open_kmsg()) {
     log_line("WARNING: /dev/kmsg is not writable; kill lines go to stderr only");
   }
@@ -139,6 +146,7 @@ int start(Core& c, const Options& o) {
                      .region = &c.region,
                      .reader = c.reader.get(),
                      .supervisor = c.config.run_extended ? &c.supervisor : nullptr,
+                     .notifier = &c.notifier,
                      .handle_signals = true});
   return c.loop->init();
 }
@@ -182,8 +190,10 @@ int main(int argc, char** argv) {
   core::log_line("steady state: %zu monitors, %zu triggers, dry-run %s, extended %s",
                  c->config.monitors.size(), c->config.triggers.size(),
                  c->config.dry_run ? "on" : "off", c->config.run_extended ? "on" : "off");
+  c->notifier.ready();
   while (c->loop->run_once()) {
   }
+  c->notifier.stopping();
   c->supervisor.stop();
   return 0;
 }
