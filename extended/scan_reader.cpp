@@ -39,6 +39,7 @@ class PlainReader final : public FileReader {
     }
   }
   std::string_view name() const override { return "plain"; }
+  bool reads_to_eof() const override { return true; }
 };
 
 }  // namespace

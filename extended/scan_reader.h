@@ -13,8 +13,8 @@
 namespace oomguard::extended {
 
 // One file to read: `path` relative to `dirfd`, into buf[0, capacity). The reader sets
-// `result` to the number of bytes read (the file is complete when result < capacity), or -errno.
-// result == capacity means the file may be longer: the caller decides (re-read or truncate).
+// `result` to the number of bytes read or -errno. result == capacity means the file may be
+// longer: the caller decides (re-read or truncate); see also FileReader::reads_to_eof.
 // The buffer is not NUL-terminated.
 struct FileRead {
   int dirfd = -1;
@@ -36,6 +36,10 @@ class FileReader {
   // Reads every entry of `reads`, in any order, and returns when all are done.
   virtual void read_all(std::span<FileRead> reads) = 0;
   virtual std::string_view name() const = 0;
+  // True when a result below capacity is always the whole file. The io_uring backend issues one
+  // read per file, and a paged seq_file (e.g. cgroup.procs) returns at most one page per read,
+  // so there a result below capacity may still be a prefix of a longer file.
+  virtual bool reads_to_eof() const = 0;
 };
 
 enum class ReaderKind : std::uint8_t { kUring, kPlain };

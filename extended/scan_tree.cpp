@@ -220,9 +220,13 @@ void Scanner::collect_cgroup(std::span<const FileRead* const> files, Node* node,
     ++out->stats.vanished_cgroups;
     return;
   }
+  // cgroup.procs is a paged seq_file: one read returns at most a page (>= 4 KiB). A result of
+  // 1 KiB or more may therefore be a prefix unless the reader reads to EOF: re-read it whole.
+  constexpr std::int32_t kMaybePaged = 1024;
   std::string_view procs_text = procs.text();
   std::string overflow;
-  if (procs.full() && read_whole_file(procs.dirfd, procs.path, &overflow) == 0) {
+  const bool maybe_short = !params_.reader->reads_to_eof() && procs.result >= kMaybePaged;
+  if ((procs.full() || maybe_short) && read_whole_file(procs.dirfd, procs.path, &overflow) == 0) {
     procs_text = overflow;
   }
   if (auto pids = parse_pid_list(procs_text)) {

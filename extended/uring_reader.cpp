@@ -35,6 +35,7 @@ class UringReader final : public FileReader {
 
   void read_all(std::span<FileRead> reads) override;
   std::string_view name() const override { return "io_uring"; }
+  bool reads_to_eof() const override { return false; }
 
  private:
   struct Slot {
