@@ -29,11 +29,11 @@ inline constexpr std::uint32_t kMagic = 0x474D4F4F;  // "OOMG" in memory order
 inline constexpr std::uint16_t kAbiMajor = 1;
 inline constexpr std::uint16_t kAbiMinor = 0;
 
-inline constexpr std::uint32_t kRankingSlots = 2;        // the seqcount latch
-inline constexpr std::uint32_t kRankingCapacity = 256;   // entries per snapshot
-inline constexpr std::uint32_t kEventCapacity = 256;     // power of two
-inline constexpr std::size_t kCgroupPathBytes = 256;     // incl. NUL
-inline constexpr std::size_t kCommBytes = 16;            // TASK_COMM_LEN, incl. NUL
+inline constexpr std::uint32_t kRankingSlots = 2;       // the seqcount latch
+inline constexpr std::uint32_t kRankingCapacity = 256;  // entries per snapshot
+inline constexpr std::uint32_t kEventCapacity = 256;    // power of two
+inline constexpr std::size_t kCgroupPathBytes = 256;    // incl. NUL
+inline constexpr std::size_t kCommBytes = 16;           // TASK_COMM_LEN, incl. NUL
 
 // ---- header -------------------------------------------------------------------------------
 // Written once by core before the region is shared, except the fields marked atomic.
@@ -89,10 +89,10 @@ enum class Reason : std::uint16_t {
 };
 
 struct RankingEntry {
-  std::uint8_t kind;       // EntryKind
-  std::uint8_t kill_mode;  // KillMode
-  std::uint16_t reason;    // Reason
-  std::int32_t pid;        // kProcess: the victim; kCgroup: 0
+  std::uint8_t kind;               // EntryKind
+  std::uint8_t kill_mode;          // KillMode
+  std::uint16_t reason;            // Reason
+  std::int32_t pid;                // kProcess: the victim; kCgroup: 0
   std::uint64_t start_time_ticks;  // kProcess: /proc/PID/stat field 22
   std::uint64_t cgroup_id;         // inode of the cgroup2 directory (process: its own cgroup)
   std::int32_t priority;           // lower is killed first
@@ -139,25 +139,25 @@ enum EventFlag : std::uint32_t {
 };
 
 struct KillEvent {
-  std::uint64_t kill_id;  // 1-based; both phases of one kill share it
-  std::uint8_t phase;     // EventPhase
-  std::uint8_t source;    // VictimSource
-  std::uint8_t kind;      // EntryKind
+  std::uint64_t kill_id;   // 1-based; both phases of one kill share it
+  std::uint8_t phase;      // EventPhase
+  std::uint8_t source;     // VictimSource
+  std::uint8_t kind;       // EntryKind
   std::uint8_t kill_mode;  // KillMode
   std::uint16_t trigger_index;
-  std::uint16_t reason;        // Reason (ranking) or 0 (fallback)
+  std::uint16_t reason;  // Reason (ranking) or 0 (fallback)
   std::int32_t pid;
   std::uint32_t monitor_mask;  // monitors firing at the decision (bit i = monitors[i])
   std::uint64_t start_time_ticks;
   std::uint64_t cgroup_id;
   std::uint64_t ranking_generation;  // 0 = fallback
   std::int32_t priority;
-  std::uint32_t flags;         // EventFlag
-  std::int32_t kill_errno;     // 0 or errno of the failed kill
-  std::int32_t mrelease_errno; // 0, or errno of process_mrelease (ESRCH: already releasing)
-  std::uint64_t rss_swap_bytes;   // victim size at the decision
-  std::uint64_t freed_bytes;      // observed drop of usage between decision and release
-  std::uint32_t stall_us;         // stall in the firing monitor's window at the decision
+  std::uint32_t flags;           // EventFlag
+  std::int32_t kill_errno;       // 0 or errno of the failed kill
+  std::int32_t mrelease_errno;   // 0, or errno of process_mrelease (ESRCH: already releasing)
+  std::uint64_t rss_swap_bytes;  // victim size at the decision
+  std::uint64_t freed_bytes;     // observed drop of usage between decision and release
+  std::uint32_t stall_us;        // stall in the firing monitor's window at the decision
   std::uint32_t window_us;
   // CLOCK_MONOTONIC ns of each stage; 0 = not reached.
   std::uint64_t trigger_ns;
@@ -184,7 +184,8 @@ inline constexpr std::size_t kRankingsOffset = kHeaderBytes;
 inline constexpr std::size_t kSlotsOffset = kRankingsOffset + sizeof(RankingControl);
 inline constexpr std::size_t kEventsOffset = kSlotsOffset + kRankingSlots * sizeof(RankingSlot);
 inline constexpr std::size_t kEventRecordsOffset = kEventsOffset + sizeof(EventControl);
-inline constexpr std::size_t kRegionBytes = kEventRecordsOffset + kEventCapacity * sizeof(KillEvent);
+inline constexpr std::size_t kRegionBytes =
+    kEventRecordsOffset + kEventCapacity * sizeof(KillEvent);
 
 static_assert(sizeof(Header) == kHeaderBytes);
 static_assert(offsetof(Header, magic) == 0);
