@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # CTest driver of oomguard_vm_test() (VmTest.cmake):
-#   run_vm_test.sh -n NAME -m MEM [-z MIB] -t SECONDS -S SOURCE_DIR -B BUILD_DIR TESTDIR SCRIPT [ARGS...]
+#   run_vm_test.sh -n NAME -m MEM [-z MIB] -t SECONDS -S SOURCE_DIR -B BUILD_DIR
+#                  TESTDIR SCRIPT [ARGS...]
 # Skips (exit 77, reason printed) when the guest cannot run on this machine: not root, or the
 # image not built (tools/check builds it; by hand: tools/vm/build). Otherwise runs
 # `sh SCRIPT ARGS...` in a fresh guest through tools/vm/run and returns its exit status.

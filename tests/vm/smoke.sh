@@ -41,14 +41,16 @@ vm_check "smoke-oom removed" vm_cgroup_destroy "$cg"
 cg=$(vm_cgroup_create smoke-psi memory.max=24M) || vm_fail "create smoke-psi"
 "$VM_PROBE" psi-trigger "$cg/memory.pressure" "some 50000 2000000" 60 >"$out/psi-trigger.log" 2>&1 &
 trigger=$!
-vm_check "PSI trigger 'some 50000 2000000' armed" vm_wait_until 10 grep -q armed "$out/psi-trigger.log"
+vm_check "PSI trigger 'some 50000 2000000' armed" \
+  vm_wait_until 10 grep -q armed "$out/psi-trigger.log"
 vm_cgroup_exec "$cg" "$VM_PROBE" alloc 48 1000 >"$out/psi-alloc.log" 2>&1 &
 hog=$!
 wait "$trigger"
 rc=$?
 vm_check "PSI trigger fired: $(tail -n 1 "$out/psi-trigger.log")" test "$rc" -eq 0
 stall_us=$(sed -n 's/^some .*total=\([0-9]*\)$/\1/p' "$cg/memory.pressure")
-vm_check "memory.pressure some total = $stall_us us >= the trigger's 50 ms" test "${stall_us:-0}" -ge 50000
+vm_check "memory.pressure some total = $stall_us us >= the trigger's 50 ms" \
+  test "${stall_us:-0}" -ge 50000
 vm_check "the thrashing cgroup swaps to zram" \
   vm_wait_until 30 sh -c "[ \$(cat '$cg/memory.swap.current') -gt 0 ]"
 
