@@ -159,80 +159,95 @@ TEST(EventsHostile, ImplausibleHeadMakesTheConsumerResync) {
 constexpr std::uint64_t kFullRecords = 10'000'000;
 constexpr std::uint64_t kRecords = testing::scaled(kFullRecords, 10);
 
-TEST(EventsThreads, NoLostOrDuplicatedRecord) {
-  auto buf = testing::make_region_buffer();
-  Region region = Region::view(buf->bytes, kRegionBytes);
-  std::vector<std::uint8_t> pushed(kRecords + 1, 0), received(kRecords + 1, 0);
-  std::atomic<bool> done{false};
-  std::uint64_t failed = 0, producer_dropped = 0;
+struct ProducerResult {
+  std::vector<std::uint8_t> pushed;  // [id] = 1 if push(id) succeeded
+  std::uint64_t failed = 0;          // failed push() calls
+  std::uint64_t dropped = 0;         // EventProducer::dropped() at the end
+};
 
-  std::thread producer([&] {
-    EventProducer p(region);
-    for (std::uint64_t id = 1; id <= kRecords; ++id) {
-      const KillEvent e = make_event(id);
-      // A failed push is a drop. Most records are offered again until they fit (so most of the
-      // run flows through); every 4th is given up at its first failure, as core would.
-      for (;;) {
-        if (p.push(e)) {
-          pushed[id] = 1;
-          break;
-        }
-        ++failed;
-        if (id % 4 == 0) break;
-        std::this_thread::yield();
+void produce(Region& region, ProducerResult& r, std::atomic<bool>& done) {
+  EventProducer p(region);
+  for (std::uint64_t id = 1; id <= kRecords; ++id) {
+    const KillEvent e = make_event(id);
+    // A failed push is a drop. Most records are offered again until they fit (so most of the
+    // run flows through); every 4th is given up at its first failure, as core would.
+    for (;;) {
+      if (p.push(e)) {
+        r.pushed[id] = 1;
+        break;
       }
+      ++r.failed;
+      if (id % 4 == 0) break;
+      std::this_thread::yield();
     }
-    producer_dropped = p.dropped();
-    done.store(true, std::memory_order_release);
-  });
+  }
+  r.dropped = p.dropped();
+  done.store(true, std::memory_order_release);
+}
 
+struct ConsumerResult {
+  std::vector<std::uint8_t> received;  // [id] = times received
+  std::uint64_t got = 0, out_of_order = 0, corrupt = 0, slow_pauses = 0, dropped = 0;
+};
+
+void consume(Region& region, ConsumerResult& r, const std::atomic<bool>& done) {
   EventConsumer c(region);
   std::vector<KillEvent> out(64);
   std::mt19937 rng(42);
-  std::uint64_t got = 0, out_of_order = 0, corrupt = 0, last_id = 0, slow_pauses = 0;
+  std::uint64_t last_id = 0;
   for (bool finished = false; !finished;) {
     finished = done.load(std::memory_order_acquire);
     const std::size_t n = c.drain(std::span(out).first(1 + rng() % 64));
     for (std::size_t i = 0; i < n; ++i) {
       const std::uint64_t id = out[i].kill_id;
       if (id <= last_id || id > kRecords) {
-        ++out_of_order;
+        ++r.out_of_order;
         continue;
       }
       last_id = id;
-      if (!same(out[i], make_event(id))) ++corrupt;
-      ++received[id];
-      ++got;
+      if (!same(out[i], make_event(id))) ++r.corrupt;
+      ++r.received[id];
+      ++r.got;
     }
     if (n > 0) finished = false;  // after the producer is done, drain until empty
     if (rng() % 1024 == 0) {      // sometimes slow
-      ++slow_pauses;
+      ++r.slow_pauses;
       std::this_thread::sleep_for(std::chrono::microseconds(200));
     }
   }
+  r.dropped = c.dropped();
+}
+
+TEST(EventsThreads, NoLostOrDuplicatedRecord) {
+  auto buf = testing::make_region_buffer();
+  Region region = Region::view(buf->bytes, kRegionBytes);
+  ProducerResult p{.pushed = std::vector<std::uint8_t>(kRecords + 1, 0)};
+  ConsumerResult c{.received = std::vector<std::uint8_t>(kRecords + 1, 0)};
+  std::atomic<bool> done{false};
+  std::thread producer([&] { produce(region, p, done); });
+  consume(region, c, done);
   producer.join();
 
-  std::uint64_t lost = 0, phantom = 0;
+  std::uint64_t lost = 0, phantom = 0, pushed_count = 0;
   for (std::uint64_t id = 1; id <= kRecords; ++id) {
-    if (pushed[id] == 1 && received[id] != 1) ++lost;
-    if (pushed[id] == 0 && received[id] != 0) ++phantom;
+    pushed_count += p.pushed[id];
+    if (p.pushed[id] == 1 && c.received[id] != 1) ++lost;
+    if (p.pushed[id] == 0 && c.received[id] != 0) ++phantom;
   }
   std::printf("records %llu: delivered %llu, failed pushes (drops) %llu, consumer pauses %llu\n",
-              static_cast<unsigned long long>(kRecords), static_cast<unsigned long long>(got),
-              static_cast<unsigned long long>(failed),
-              static_cast<unsigned long long>(slow_pauses));
-  EXPECT_EQ(out_of_order, 0u) << "a duplicated or reordered record";
-  EXPECT_EQ(corrupt, 0u);
+              static_cast<unsigned long long>(kRecords), static_cast<unsigned long long>(c.got),
+              static_cast<unsigned long long>(p.failed),
+              static_cast<unsigned long long>(c.slow_pauses));
+  EXPECT_EQ(c.out_of_order, 0u) << "a duplicated or reordered record";
+  EXPECT_EQ(c.corrupt, 0u);
   EXPECT_EQ(lost, 0u);
   EXPECT_EQ(phantom, 0u);
-  std::uint64_t pushed_count = 0;
-  for (const std::uint8_t p : pushed) pushed_count += p;
-  EXPECT_EQ(got, pushed_count);
-  EXPECT_GT(got, kRecords * 3 / 4);  // everything but some of every 4th record
-  EXPECT_EQ(producer_dropped, failed) << "overflow not counted exactly";
-  EXPECT_EQ(c.dropped(), failed);
+  EXPECT_EQ(c.got, pushed_count);
+  EXPECT_GT(c.got, kRecords * 3 / 4);  // everything but some of every 4th record
+  EXPECT_EQ(p.dropped, p.failed) << "overflow not counted exactly";
+  EXPECT_EQ(c.dropped, p.failed);
   // Both paths really ran: records flowed, and the slow consumer made the ring overflow.
-  EXPECT_GT(failed, 0u);
+  EXPECT_GT(p.failed, 0u);
 }
 
 }  // namespace
