@@ -19,6 +19,7 @@
 #define OOMGUARD_SHM_SANITIZED 1  // the sanitizers own malloc: no interposing here
 #endif
 
+#ifndef OOMGUARD_SHM_SANITIZED
 namespace {
 std::atomic<bool> g_counting{false};
 std::atomic<std::uint64_t> g_allocations{0};
@@ -30,7 +31,6 @@ void count() {
 }
 }  // namespace
 
-#ifndef OOMGUARD_SHM_SANITIZED
 extern "C" {
 void* __libc_malloc(std::size_t);
 void* __libc_calloc(std::size_t, std::size_t);
