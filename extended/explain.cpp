@@ -18,12 +18,18 @@ std::string format_growth(std::int64_t bytes_per_s) {
   const std::uint64_t magnitude = bytes_per_s < 0
                                       ? static_cast<std::uint64_t>(-(bytes_per_s + 1)) + 1
                                       : static_cast<std::uint64_t>(bytes_per_s);
-  return (bytes_per_s < 0 ? "-" : "+") + format_bytes(magnitude);
+  std::string out = bytes_per_s < 0 ? "-" : "+";  // (not "-" + string: GCC 12 -Wrestrict)
+  out += format_bytes(magnitude);
+  return out;
 }
 
 std::string rule_text(const RankedEntry& e) {
   if (e.rule_index == 0) return "-";
-  return "#" + std::to_string(e.rule_index) + " " + e.rule_name;
+  std::string out = "#";  // appended piecewise: "literal" + string trips GCC 12 -Wrestrict
+  out += std::to_string(e.rule_index);
+  out += ' ';
+  out += e.rule_name;
+  return out;
 }
 
 }  // namespace
@@ -65,14 +71,18 @@ std::string explain(const Ranking& ranking, const ExplainOptions& options) {
     const bool process = e.kind == shm::EntryKind::kProcess;
     const std::string pid = process ? std::to_string(e.pid) : "-";
     const std::string comm = process ? e.comm : "-";
-    out += format("%4zu  %-7s  %7s  %-15s  %-28s  %4d  %-7s  %-16s  %8s  %9s  %8s  %s\n", row,
-                  process ? "process" : "cgroup", pid.c_str(), comm.c_str(),
-                  ("/" + e.cgroup_path).c_str(), e.priority, reason_name(e.reason),
-                  rule_text(e).c_str(), format_bytes(e.rss_swap_bytes).c_str(),
-                  format_growth(e.growth_bytes_per_s).c_str(), format_bytes(e.badness).c_str(),
-                  e.note.c_str());
+    std::string rooted = "/";
+    rooted += e.cgroup_path;
+    out +=
+        format("%4zu  %-7s  %7s  %-15s  %-28s  %4d  %-7s  %-16s  %8s  %9s  %8s  %s\n", row,
+               process ? "process" : "cgroup", pid.c_str(), comm.c_str(), rooted.c_str(),
+               e.priority, reason_name(e.reason), rule_text(e).c_str(),
+               format_bytes(e.rss_swap_bytes).c_str(), format_growth(e.growth_bytes_per_s).c_str(),
+               format_bytes(e.badness).c_str(), e.note.c_str());
     if (options.show_cmdline && process && !e.cmdline.empty()) {
-      out += "      cmdline: " + e.cmdline + "\n";
+      out += "      cmdline: ";
+      out += e.cmdline;
+      out += '\n';
     }
   }
   const RankingStats& s = ranking.stats;

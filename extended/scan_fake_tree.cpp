@@ -60,25 +60,38 @@ std::string render_stat(const std::string& tmpl, const FakeProcess& p) {
   return out + "\n";
 }
 
+// "\t<value>" / "\t<n> kB" (appended piecewise: "literal" + string trips GCC 12 -Wrestrict).
+std::string tab(std::string_view value) {
+  std::string out = "\t";
+  out += value;
+  return out;
+}
+std::string tab_kb(std::uint64_t kb) {
+  std::string out = tab(std::to_string(kb));
+  out += " kB";
+  return out;
+}
+
 std::string render_status(const std::string& tmpl, const FakeProcess& p) {
-  const std::string kb = " kB";
   const std::uint64_t file_kb = p.rss_kb / 4;
-  const std::string uid = std::to_string(p.uid);
+  const std::string uid = tab(std::to_string(p.uid));
+  std::string state = tab(std::string(1, p.state));
+  state += p.state == 'S' ? " (sleeping)" : " (zombie)";
   std::vector<std::pair<std::string, std::string>> values = {
-      {"Name", "\t" + p.comm},
-      {"State", std::string("\t") + p.state + (p.state == 'S' ? " (sleeping)" : " (zombie)")},
-      {"Tgid", "\t" + std::to_string(p.pid)},
-      {"Pid", "\t" + std::to_string(p.pid)},
-      {"PPid", "\t" + std::to_string(p.ppid)},
-      {"Uid", "\t" + uid + "\t" + uid + "\t" + uid + "\t" + uid},
+      {"Name", tab(p.comm)},
+      {"State", state},
+      {"Tgid", tab(std::to_string(p.pid))},
+      {"Pid", tab(std::to_string(p.pid))},
+      {"PPid", tab(std::to_string(p.ppid))},
+      {"Uid", uid + uid + uid + uid},
   };
   if (!p.kernel_thread) {
     values.insert(values.end(), {
-                                    {"VmRSS", "\t" + std::to_string(p.rss_kb) + kb},
-                                    {"RssAnon", "\t" + std::to_string(p.rss_kb - file_kb) + kb},
-                                    {"RssFile", "\t" + std::to_string(file_kb) + kb},
-                                    {"RssShmem", "\t0" + kb},
-                                    {"VmSwap", "\t" + std::to_string(p.swap_kb) + kb},
+                                    {"VmRSS", tab_kb(p.rss_kb)},
+                                    {"RssAnon", tab_kb(p.rss_kb - file_kb)},
+                                    {"RssFile", tab_kb(file_kb)},
+                                    {"RssShmem", tab_kb(0)},
+                                    {"VmSwap", tab_kb(p.swap_kb)},
                                 });
   }
   return replace_values(tmpl, ':', values);

@@ -5,13 +5,12 @@
 namespace oomguard::extended {
 namespace {
 
-constexpr std::string_view kSpace = " \t\n";
+bool is_space(char c) { return c == ' ' || c == '\t' || c == '\n'; }
 
 std::string_view trim(std::string_view s) {
-  const auto first = s.find_first_not_of(kSpace);
-  if (first == std::string_view::npos) return {};
-  const auto last = s.find_last_not_of(kSpace);
-  return s.substr(first, last - first + 1);
+  while (!s.empty() && is_space(s.front())) s.remove_prefix(1);
+  while (!s.empty() && is_space(s.back())) s.remove_suffix(1);
+  return s;
 }
 
 template <typename T>
@@ -35,10 +34,9 @@ void for_each_line(std::string_view text, Fn&& fn) {
   }
 }
 
-// Splits "key<sep>value" at the first separator character; false if there is none.
-bool split_kv(std::string_view line, std::string_view seps, std::string_view* key,
-              std::string_view* value) {
-  const auto at = line.find_first_of(seps);
+// Splits "key<sep>value" at the first separator; false if there is none.
+bool split_kv(std::string_view line, char sep, std::string_view* key, std::string_view* value) {
+  const auto at = line.find(sep);
   if (at == std::string_view::npos) return false;
   *key = line.substr(0, at);
   *value = trim(line.substr(at + 1));
@@ -100,10 +98,16 @@ std::optional<StatusFields> parse_status(std::string_view text) {
   StatusFields out;
   bool has_uid = false;
   for_each_line(text, [&](std::string_view line) {
+    // Only Uid, Kthread, Vm* and Rss* lines matter: skip the others before splitting.
+    if (line.empty() || (line[0] != 'U' && line[0] != 'K' && line[0] != 'V' && line[0] != 'R')) {
+      return;
+    }
     std::string_view key, value;
-    if (!split_kv(line, ":", &key, &value)) return;
+    if (!split_kv(line, ':', &key, &value)) return;
     if (key == "Uid") {
-      auto uid = parse_int<std::uint32_t>(value.substr(0, value.find_first_of(kSpace)));
+      std::size_t end = 0;
+      while (end < value.size() && !is_space(value[end])) ++end;
+      auto uid = parse_int<std::uint32_t>(value.substr(0, end));
       if (uid) {
         out.uid = *uid;
         has_uid = true;
@@ -194,7 +198,7 @@ std::optional<MemoryStat> parse_memory_stat(std::string_view text) {
   bool any = false;
   for_each_line(text, [&](std::string_view line) {
     std::string_view key, value;
-    if (!split_kv(line, " ", &key, &value)) return;
+    if (!split_kv(line, ' ', &key, &value)) return;
     auto v = parse_int<std::uint64_t>(value);
     if (!v) return;
     any = true;
@@ -221,7 +225,7 @@ std::optional<MemoryEvents> parse_memory_events(std::string_view text) {
   bool any = false;
   for_each_line(text, [&](std::string_view line) {
     std::string_view key, value;
-    if (!split_kv(line, " ", &key, &value)) return;
+    if (!split_kv(line, ' ', &key, &value)) return;
     auto v = parse_int<std::uint64_t>(value);
     if (!v) return;
     any = true;

@@ -51,7 +51,7 @@ struct Timing {
 };
 
 // Scans `scans` times with each reader, alternating, and prints one line per reader.
-bool measure(const char* label, const ScannerParams& base, int scans) {
+bool measure(const char* label, const ScannerParams& base, int scans, OwnProcesses own) {
   auto uring = make_uring_reader(UringParams{});
   if (!uring) std::printf("note: io_uring unavailable: %s\n", uring.error().message.c_str());
   auto plain = make_plain_reader();
@@ -75,10 +75,8 @@ bool measure(const char* label, const ScannerParams& base, int scans) {
         return false;
       }
       growth[r].record(*scan);
-      const Ranking ranking = rank(RankParams{.scan = &scan.value(),
-                                              .policy = &policy.value(),
-                                              .growth = &growth[r],
-                                              .own = {.extended_pid = getpid()}});
+      const Ranking ranking = rank(RankParams{
+          .scan = &scan.value(), .policy = &policy.value(), .growth = &growth[r], .own = own});
       const double t2 = now_ms();
       t[r].scan_ms.push_back(t1 - t0);
       t[r].rank_ms.push_back(t2 - t1);
@@ -113,6 +111,7 @@ bool bench_real(const Options& o) {
   }
   std::printf("spawned %zu sleepers in /%s (v1 memcg limit 1 GiB + cgroup2) in %.0f ms\n", o.real,
               name.c_str(), now_ms() - t0);
+  const OwnProcesses self{.extended_pid = getpid()};  // as oomguard-extended would
   ProcRoot proc;
   CgroupRoot cgroups;
   if (open_proc_root("auto", &proc) < 0 || open_cgroup_root("auto", "auto", &cgroups) < 0) {
@@ -120,10 +119,11 @@ bool bench_real(const Options& o) {
     return false;
   }
   const bool ok =
-      measure(("real, scope /" + std::string("<sandbox>")).c_str(),
-              ScannerParams{.proc = proc, .cgroups = cgroups, .options = {.scope = name}},
-              o.scans) &&
-      measure("real, whole machine", ScannerParams{.proc = proc, .cgroups = cgroups}, o.scans);
+      measure("real, scope = the sandbox",
+              ScannerParams{.proc = proc, .cgroups = cgroups, .options = {.scope = name}}, o.scans,
+              self) &&
+      measure("real, whole machine", ScannerParams{.proc = proc, .cgroups = cgroups}, o.scans,
+              self);
   close_roots(&proc, &cgroups);
   sandbox.destroy();
   return ok;
@@ -154,8 +154,9 @@ bool bench_fake(const Options& o) {
   }
   std::printf("fake tree: %zu processes in %zu cgroups under %s, built in %.0f ms\n", o.fake,
               o.fake / kPerCgroup + 2, tree->dir().c_str(), now_ms() - t0);
+  // The fake pids are not real processes: this one's pid must not exclude one of them.
   return measure("fake v2 tree", ScannerParams{.proc = tree->proc(), .cgroups = tree->cgroups()},
-                 o.scans);
+                 o.scans, OwnProcesses{});
 }
 
 Options parse(int argc, char** argv) {
