@@ -13,7 +13,6 @@
 #include <map>
 #include <sstream>
 
-#include "extended/bench/bench_sandbox.h"
 #include "extended/scan_fake_tree.h"
 #include "extended/uring_reader.h"
 
@@ -435,29 +434,6 @@ TEST_F(ScannerReal, WholeMachineHasInitAndKernelThreads) {
     EXPECT_EQ(s->cgroups[0].path, "");
   }
   EXPECT_EQ(a.cgroups[0].id, b.cgroups[0].id);
-}
-
-// A real cgroup whose cgroup.procs is longer than a page: the io_uring backend's single read
-// returns only the first page of that seq_file, and the scanner must still see every process.
-TEST_F(ScannerReal, LongRealCgroupProcs) {
-  if (geteuid() != 0 || access("/sys/fs/cgroup/unified", W_OK) != 0) {
-    GTEST_SKIP() << "needs root and a writable /sys/fs/cgroup/unified";
-  }
-  bench::Sandbox sandbox;
-  const std::string name = "oomguard-scan-test-" + std::to_string(getpid());
-  const std::string v1 = access("/sys/fs/cgroup/memory", W_OK) == 0 ? "/sys/fs/cgroup/memory" : "";
-  if (auto err = sandbox.create(
-          bench::SandboxParams{.name = name, .v1_memory_root = v1, .limit_bytes = 512u << 20});
-      !err.empty()) {
-    GTEST_SKIP() << err;
-  }
-  ASSERT_EQ(sandbox.spawn(1500), "");  // ~10 KiB of cgroup.procs
-  for (FileReader* reader : {plain_.get(), uring_.get()}) {
-    const ScanResult s = scan(reader, name);
-    EXPECT_EQ(s.processes.size(), 1501u) << reader->name();
-    EXPECT_EQ(s.stats.unreadable, 0u);
-  }
-  sandbox.destroy();
 }
 
 }  // namespace
