@@ -204,19 +204,21 @@ void Daemon::apply_own_cgroup(const config::Config& config) {
 
 void Daemon::apply_outputs(const config::Config& config, bool initial) {
   const config::OutputConfig& out = config.extended.output;
+  const std::string previous_log = kill_log_.path();
   if (const int rc = kill_log_.open(out.kill_log); rc != 0) {
     params_.log("kill log " + out.kill_log + ": " + errno_text(rc) + " (kills are not logged)");
-  } else if (initial || kill_log_.path() != out.kill_log) {
+  } else if (initial || previous_log != out.kill_log) {
     params_.log(out.kill_log.empty() ? "kill log: off" : "kill log: " + out.kill_log);
   }
   kill_log_errno_ = 0;
   metrics_errno_ = 0;
   next_metrics_ns_ = 0;  // write soon with the new settings
-  if (initial) {
+  if (initial || out.metrics_file != metrics_file_) {
     params_.log(out.metrics_file.empty() ? "metrics: off"
                                          : "metrics: " + out.metrics_file + " every " +
                                                std::to_string(out.metrics_interval_ms) + " ms");
   }
+  metrics_file_ = out.metrics_file;
 }
 
 void Daemon::drain_events(std::uint64_t now_ns) {

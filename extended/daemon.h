@@ -102,6 +102,7 @@ class Daemon {
   bool metrics_dirty_ = false;
   std::uint64_t next_metrics_ns_ = 0;
   int metrics_errno_ = 0;
+  std::string metrics_file_;  // the one last announced
   HookRunner hooks_;
   CoreWatch core_;
   std::string last_scan_error_;

@@ -29,6 +29,17 @@ std::shared_ptr<const config::Config> load_or_report(ConfigStore& configs) {
   return configs.current();
 }
 
+// What the allocator really runs with (read back through mallctl, not the requested string).
+std::string allocator_report() {
+  if (!jemalloc_enabled()) return "allocator libc (built without jemalloc)";
+  std::string line = "allocator jemalloc:";
+  for (const char* name :
+       {"opt.dirty_decay_ms", "opt.muzzy_decay_ms", "opt.background_thread", "opt.narenas"}) {
+    line += std::string(" ") + (name + 4) + "=" + jemalloc_option(name).value_or("?");
+  }
+  return line;
+}
+
 int run_explain(const std::string& config_path) {
   ConfigStore configs(config_path);
   const auto config = load_or_report(configs);
@@ -63,9 +74,8 @@ int run_daemon(const CliOptions& options) {
   ConfigStore configs(options.config_path);
   if (!load_or_report(configs)) return kExitUsage;
   log_to_stderr("started: pid " + std::to_string(getpid()) + ", config " + configs.path() +
-                ", core pid " + std::to_string(region.header().core_pid) + ", allocator " +
-                (jemalloc_enabled() ? std::string("jemalloc (") + jemalloc_conf_string() + ")"
-                                    : std::string("libc (built without jemalloc)")));
+                ", core pid " + std::to_string(region.header().core_pid) + ", " +
+                allocator_report());
   SystemRanker ranker(SystemRanker::Params{.core_pid = region.header().core_pid});
   Daemon daemon(DaemonParams{.configs = &configs, .region = &region, .ranker = &ranker});
   const int status = daemon.run();

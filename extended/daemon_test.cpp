@@ -92,12 +92,15 @@ class DaemonTest : public ::testing::Test {
         << extra;
   }
 
-  void start(pid_t core_pid, Ranker* ranker) {
+  // The fixture owns the ranker: the daemon (and its scan thread) runs until TearDown, after the
+  // test body's locals are gone.
+  void start(pid_t core_pid, milliseconds scan_delay) {
+    ranker_ = std::make_unique<FakeRanker>(scan_delay);
     ASSERT_EQ(shm::Region::create(core_pid, monotonic_ns(), &region_), 0);
     ASSERT_TRUE(configs_->load().ok);
     daemon_ = std::make_unique<Daemon>(DaemonParams{.configs = configs_.get(),
                                                     .region = &region_,
-                                                    .ranker = ranker,
+                                                    .ranker = ranker_.get(),
                                                     .handle_signals = false,
                                                     .watch_core = true,
                                                     .join_cgroup = false,
@@ -130,6 +133,7 @@ class DaemonTest : public ::testing::Test {
   std::string config_path_;
   std::unique_ptr<ConfigStore> configs_;
   shm::Region region_;
+  std::unique_ptr<FakeRanker> ranker_;
   std::unique_ptr<Daemon> daemon_;
   std::thread thread_;
   int exit_status_ = -1;
@@ -157,8 +161,7 @@ shm::KillEvent event(std::uint64_t kill_id, shm::EventPhase phase) {
 }
 
 TEST_F(DaemonTest, DrainsEventsIntoLogMetricsAndHooks) {
-  FakeRanker ranker(milliseconds(0));
-  start(getpid(), &ranker);
+  start(getpid(), milliseconds(0));
   shm::EventProducer core(region_);
   ASSERT_TRUE(core.push(event(1, shm::EventPhase::kKilled)));
   ASSERT_TRUE(core.push(event(1, shm::EventPhase::kReleased)));
@@ -208,8 +211,8 @@ TEST_F(DaemonTest, DrainsEventsIntoLogMetricsAndHooks) {
 }
 
 TEST_F(DaemonTest, HeartbeatStaysFreshWhileAScanIsSlow) {
-  FakeRanker ranker(milliseconds(1500));
-  start(getpid(), &ranker);
+  start(getpid(), milliseconds(1500));
+  FakeRanker& ranker = *ranker_;
   run();
   std::uint64_t worst_age_ns = 0;
   const auto end = std::chrono::steady_clock::now() + milliseconds(2000);
@@ -231,8 +234,8 @@ TEST_F(DaemonTest, HeartbeatStaysFreshWhileAScanIsSlow) {
 }
 
 TEST_F(DaemonTest, ReloadKeepsTheLastGoodConfigurationAndAppliesAGoodOne) {
-  FakeRanker ranker(milliseconds(0));
-  start(getpid(), &ranker);
+  start(getpid(), milliseconds(0));
+  FakeRanker& ranker = *ranker_;
   run();
   ASSERT_TRUE(eventually([&] { return ranker.calls() >= 1; }));
   EXPECT_EQ(ranker.last_top_k(), 4u);
@@ -266,8 +269,7 @@ TEST_F(DaemonTest, ExitsByItselfWhenCoreIsGone) {
   char arg1[] = "30";
   char* argv[] = {arg0, arg1, nullptr};
   ASSERT_EQ(posix_spawnp(&core, "sleep", nullptr, nullptr, argv, environ), 0);
-  FakeRanker ranker(milliseconds(0));
-  start(core, &ranker);
+  start(core, milliseconds(0));
   run();
   ASSERT_TRUE(eventually([&] { return shm::extended_heartbeat_ns(region_) != 0; }));
   ASSERT_EQ(kill(core, SIGKILL), 0);
@@ -277,6 +279,32 @@ TEST_F(DaemonTest, ExitsByItselfWhenCoreIsGone) {
   EXPECT_LT(std::chrono::steady_clock::now() - killed, milliseconds(1000));
   EXPECT_EQ(exit_status_, 0);
   EXPECT_TRUE(logged("is gone: exiting"));
+}
+
+// The scan thread samples <proc_root>/pressure/memory once per scan and scans every
+// scan_interval_pressure_ms while it rises (avg10 above avg60), scan_interval_ms otherwise.
+TEST_F(DaemonTest, ScansFasterWhilePressureRises) {
+  const std::string proc = dir_ + "/proc";
+  std::system(("mkdir -p " + proc + "/pressure").c_str());
+  const std::string psi = proc + "/pressure/memory";
+  std::ofstream(psi) << "some avg10=0.00 avg60=0.00 avg300=0.00 total=0\n"
+                     << "full avg10=0.00 avg60=0.00 avg300=0.00 total=0\n";
+  std::ofstream(config_path_, std::ios::trunc)
+      << "[core]\nproc_root = \"" << proc << "\"\n"
+      << "[extended]\nscan_interval_ms = 1000\nscan_interval_pressure_ms = 100\n"
+      << "[output]\nkill_log = \"\"\n";
+  start(getpid(), milliseconds(0));
+  FakeRanker& ranker = *ranker_;
+  run();
+  std::this_thread::sleep_for(milliseconds(700));
+  const int calm = ranker.calls();
+  EXPECT_EQ(calm, 1) << "calm: one scan at start, the next after 1000 ms";
+
+  std::ofstream(psi, std::ios::trunc) << "some avg10=8.00 avg60=2.00 avg300=0.50 total=900\n"
+                                      << "full avg10=1.00 avg60=0.20 avg300=0.00 total=100\n";
+  // The calm wait ends at ~1000 ms; from then on scans come every 100 ms.
+  std::this_thread::sleep_for(milliseconds(1000));
+  EXPECT_GE(ranker.calls() - calm, 4) << "rising: every 100 ms after the first sample";
 }
 
 }  // namespace
