@@ -214,23 +214,26 @@ TEST_F(DaemonTest, HeartbeatStaysFreshWhileAScanIsSlow) {
   start(getpid(), milliseconds(1500));
   FakeRanker& ranker = *ranker_;
   run();
-  std::uint64_t worst_age_ns = 0;
-  const auto end = std::chrono::steady_clock::now() + milliseconds(2000);
   ASSERT_TRUE(eventually([&] { return shm::extended_heartbeat_ns(region_) != 0; }));
+  // Watch the heartbeat through the whole first scan (1.5 s) and into the second, until the
+  // first scan's ranking is published.
+  shm::RankingReader reader(region_);
+  std::uint64_t worst_age_ns = 0;
+  const auto end = std::chrono::steady_clock::now() + std::chrono::seconds(20);
   while (std::chrono::steady_clock::now() < end) {
     const std::uint64_t now = monotonic_ns();
     const std::uint64_t beat = shm::extended_heartbeat_ns(region_);
     worst_age_ns = std::max(worst_age_ns, now > beat ? now - beat : 0);
+    reader.read();
+    if (reader.last_good() != nullptr && ranker.calls() >= 2) break;
     std::this_thread::sleep_for(milliseconds(20));
   }
-  EXPECT_EQ(ranker.calls(), 2) << "the first scan took 1.5 s; the second is running";
-  // Beats come every 250 ms; allow scheduling noise on a loaded machine.
-  EXPECT_LT(worst_age_ns, 400'000'000u);
-  // And the slow scan's ranking was published when it finished.
-  shm::RankingReader reader(region_);
-  ASSERT_EQ(reader.read(), shm::ReadStatus::kNew);
+  ASSERT_NE(reader.last_good(), nullptr) << "the slow scan's ranking was published";
   EXPECT_EQ(reader.last_good()->count, 4u) << "top_k = 4";
   EXPECT_EQ(reader.last_good()->entries[0].pid, 1000);
+  // Beats come every 250 ms whatever the scan does; the bound leaves room for a loaded
+  // (sanitizer, parallel ctest) machine and is still far below the 1.5 s a scan blocks.
+  EXPECT_LT(worst_age_ns, 700'000'000u);
 }
 
 TEST_F(DaemonTest, ReloadKeepsTheLastGoodConfigurationAndAppliesAGoodOne) {
@@ -276,7 +279,7 @@ TEST_F(DaemonTest, ExitsByItselfWhenCoreIsGone) {
   ASSERT_EQ(waitpid(core, nullptr, 0), core);
   const auto killed = std::chrono::steady_clock::now();
   thread_.join();  // returns on its own
-  EXPECT_LT(std::chrono::steady_clock::now() - killed, milliseconds(1000));
+  EXPECT_LT(std::chrono::steady_clock::now() - killed, milliseconds(2000));
   EXPECT_EQ(exit_status_, 0);
   EXPECT_TRUE(logged("is gone: exiting"));
 }
@@ -302,8 +305,8 @@ TEST_F(DaemonTest, ScansFasterWhilePressureRises) {
 
   std::ofstream(psi, std::ios::trunc) << "some avg10=8.00 avg60=2.00 avg300=0.50 total=900\n"
                                       << "full avg10=1.00 avg60=0.20 avg300=0.00 total=100\n";
-  // The calm wait ends at ~1000 ms; from then on scans come every 100 ms.
-  std::this_thread::sleep_for(milliseconds(1000));
+  // The calm wait ends at ~1000 ms; from then on scans come every 100 ms (~12 in 1.5 s).
+  std::this_thread::sleep_for(milliseconds(1500));
   EXPECT_GE(ranker.calls() - calm, 4) << "rising: every 100 ms after the first sample";
 }
 
