@@ -25,11 +25,6 @@ constexpr std::uint64_t kTagTrigger = 16;
 // After a decision found nothing killable, wait this long before deciding again.
 constexpr std::uint64_t kRetryPauseNs = 1'000'000'000;
 
-void close_fd(int* fd) {
-  if (*fd >= 0) close(*fd);
-  *fd = -1;
-}
-
 }  // namespace
 
 CoreLoop::CoreLoop(const CoreDeps& deps)

@@ -52,11 +52,13 @@ int open_cgroup_root(const char* v2_path, const char* v1_memory_path, CgroupRoot
   return open_dir(v1_memory_path, &out->v1_memory_dirfd);
 }
 
+void close_fd(int* fd) {
+  if (*fd >= 0) close(*fd);
+  *fd = -1;
+}
+
 void close_roots(ProcRoot* proc, CgroupRoot* cgroup) {
-  for (int* fd : {&proc->dirfd, &cgroup->v2_dirfd, &cgroup->v1_memory_dirfd}) {
-    if (*fd >= 0) close(*fd);
-    *fd = -1;
-  }
+  for (int* fd : {&proc->dirfd, &cgroup->v2_dirfd, &cgroup->v1_memory_dirfd}) close_fd(fd);
 }
 
 ssize_t pread_whole(int fd, std::span<char> buf) {

@@ -28,6 +28,8 @@ int open_proc_root(const char* path, ProcRoot* out);
 // Returns 0 or -errno (-ENOENT when no cgroup2 hierarchy is found).
 int open_cgroup_root(const char* v2_path, const char* v1_memory_path, CgroupRoot* out);
 void close_roots(ProcRoot* proc, CgroupRoot* cgroup);
+// Closes *fd if open and marks it closed (-1).
+void close_fd(int* fd);
 
 // Reads the whole file `relpath` (relative to dirfd) into buf with pread, NUL-terminates it and
 // returns its length, or -errno; -EFBIG if it does not fit (buf.size() - 1 bytes at most).

@@ -29,6 +29,13 @@ void write_all(int fd, const char* buf, int len) {
   }
 }
 
+void vlog(bool to_kmsg, const char* fmt, va_list ap) {
+  char buf[512];
+  const int len = format_line(buf, sizeof buf, fmt, ap);
+  write_all(STDERR_FILENO, buf, len);
+  if (to_kmsg && g_kmsg_fd >= 0) write_all(g_kmsg_fd, buf, len);
+}
+
 }  // namespace
 
 bool log_open_kmsg() {
@@ -42,22 +49,17 @@ void log_close_kmsg() {
 }
 
 void log_line(const char* fmt, ...) {
-  char buf[512];
   va_list ap;
   va_start(ap, fmt);
-  int len = format_line(buf, sizeof buf, fmt, ap);
+  vlog(false, fmt, ap);
   va_end(ap);
-  write_all(STDERR_FILENO, buf, len);
 }
 
 void log_kill_line(const char* fmt, ...) {
-  char buf[512];
   va_list ap;
   va_start(ap, fmt);
-  int len = format_line(buf, sizeof buf, fmt, ap);
+  vlog(true, fmt, ap);
   va_end(ap);
-  write_all(STDERR_FILENO, buf, len);
-  if (g_kmsg_fd >= 0) write_all(g_kmsg_fd, buf, len);
 }
 
 const char* errno_text(int err) {

@@ -38,11 +38,6 @@ bool on_kernel_fs(int fd) {
          (st.f_type == PROC_SUPER_MAGIC || st.f_type == CGROUP2_SUPER_MAGIC);
 }
 
-void close_fd(int* fd) {
-  if (*fd >= 0) close(*fd);
-  *fd = -1;
-}
-
 // Reads fd into buf and parses one integer or "max".
 bool read_u64(int fd, std::uint64_t* out) {
   char buf[64];
@@ -112,6 +107,16 @@ int MonitorSet::init(const config::CoreConfig& config, const ProcRoot& proc,
   return 0;
 }
 
+int MonitorSet::pressure_path(const config::MonitorConfig& mc,
+                              char (&path)[kPressurePathBytes]) const {
+  if (mc.cgroup.empty()) {
+    std::snprintf(path, sizeof path, "pressure/%s", resource_name(mc.resource));
+    return proc_->dirfd;
+  }
+  std::snprintf(path, sizeof path, "%s/%s.pressure", mc.cgroup.c_str(), resource_name(mc.resource));
+  return cgroup_->v2_dirfd;
+}
+
 int MonitorSet::open_pressure(const config::MonitorConfig& mc, std::size_t capacity,
                               std::int8_t* index) {
   for (std::size_t i = 0; i < pressure_count_; ++i) {
@@ -120,15 +125,8 @@ int MonitorSet::open_pressure(const config::MonitorConfig& mc, std::size_t capac
       return 0;
     }
   }
-  char path[config::kPathBytes + 32];
-  int dirfd = proc_->dirfd;
-  if (mc.cgroup.empty()) {
-    std::snprintf(path, sizeof path, "pressure/%s", resource_name(mc.resource));
-  } else {
-    std::snprintf(path, sizeof path, "%s/%s.pressure", mc.cgroup.c_str(),
-                  resource_name(mc.resource));
-    dirfd = cgroup_->v2_dirfd;
-  }
+  char path[kPressurePathBytes];
+  const int dirfd = pressure_path(mc, path);
   PressureSource& src = pressure_[pressure_count_];
   src.resource = mc.resource;
   src.cgroup = mc.cgroup;
@@ -181,15 +179,8 @@ void MonitorSet::arm(std::size_t i, TriggerArmer armer) {
              mc.window_ms, where);
     return;
   }
-  char path[config::kPathBytes + 32];
-  int dirfd = proc_->dirfd;
-  if (mc.cgroup.empty()) {
-    std::snprintf(path, sizeof path, "pressure/%s", resource_name(mc.resource));
-  } else {
-    std::snprintf(path, sizeof path, "%s/%s.pressure", mc.cgroup.c_str(),
-                  resource_name(mc.resource));
-    dirfd = cgroup_->v2_dirfd;
-  }
+  char path[kPressurePathBytes];
+  const int dirfd = pressure_path(mc, path);
   const std::uint64_t threshold_us = std::uint64_t{mc.threshold_ms} * 1000;
   const std::uint64_t window_us = std::uint64_t{mc.window_ms} * 1000;
   int fd = armer(dirfd, path, mc.stall, threshold_us, window_us);

@@ -87,6 +87,9 @@ class MonitorSet {
     MonitorReading reading;
   };
 
+  static constexpr std::size_t kPressurePathBytes = config::kPathBytes + 32;
+  // The PSI file of a pressure monitor: its path into `path`, the dirfd it is relative to.
+  int pressure_path(const config::MonitorConfig& m, char (&path)[kPressurePathBytes]) const;
   int open_pressure(const config::MonitorConfig& m, std::size_t capacity, std::int8_t* index);
   int open_usage(const config::Path& cgroup, std::int8_t* index);
   void arm(std::size_t monitor, TriggerArmer armer);

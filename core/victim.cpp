@@ -16,11 +16,6 @@
 namespace oomguard::core {
 namespace {
 
-void close_fd(int* fd) {
-  if (*fd >= 0) close(*fd);
-  *fd = -1;
-}
-
 // A cgroup path as extended must write it: relative, no empty, "." or ".." components.
 bool sane_cgroup_path(std::string_view path) {
   if (path.empty() || path.size() >= shm::kCgroupPathBytes) return false;
