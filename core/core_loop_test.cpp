@@ -174,3 +174,37 @@ TEST(CoreLoopDryRun, ReportsWithoutKillingAndHolds) {
 
 }  // namespace
 }  // namespace oomguard::core
+
+namespace oomguard::core {
+namespace {
+
+// [[core.triggers]] all = ["sandbox_some", "available_low"]: pressure alone is not enough.
+TEST(CoreLoopTriggers, AllMonitorsOfATriggerMustFire) {
+  CoreHarness h([](const testing::TempTree&, config::CoreConfig& c) {
+    config::MonitorConfig floor;
+    floor.name.assign("available_low");
+    floor.kind = config::MonitorKind::kMemAvailable;
+    floor.percent = 10;
+    c.monitors.push_back(floor);
+    config::TriggerConfig both;
+    both.monitors.push_back(0);
+    both.monitors.push_back(1);
+    c.triggers.push_back(both);
+  });
+  ChildProcess child;
+  write_fake_process(h.tree(), {.pid = child.pid(),
+                                .start_time_ticks = child.start_time_ticks(),
+                                .comm = "hog",
+                                .cgroup = "sandbox"});
+  h.run(3000, 10, 50);  // MemAvailable is 50 %: the floor does not fire
+  EXPECT_EQ(h.killer().count(), 0u);
+  h.tree().write(
+      "proc/meminfo",
+      "MemTotal: 8388608 kB\nMemAvailable: 409600 kB\nSwapTotal: 0 kB\nSwapFree: 0 kB\n");
+  h.run(100, 10, 50);
+  ASSERT_EQ(h.killer().count(), 1u);
+  EXPECT_EQ(h.killer()[0].pid, child.pid());
+}
+
+}  // namespace
+}  // namespace oomguard::core
