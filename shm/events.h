@@ -11,6 +11,7 @@
 //            C3 tail = tail + n (release; pairs with P1)
 // The producer never blocks and never trusts tail: a full ring, or a tail ahead of head or more
 // than kEventCapacity behind it (a buggy or hostile consumer), drops the record and counts it.
+// Producer and consumer keep a pointer to their Region: it must outlive them and not be moved.
 #pragma once
 
 #include <cstddef>

@@ -16,6 +16,7 @@
 // and either way the last good snapshot stays. A writer killed mid-write leaves its slot odd and
 // head_generation on the previous complete generation, which lives in the other slot.
 // Single writer: one extended at a time (a restarted one continues after head_generation).
+// Writers and readers keep a pointer to their Region: it must outlive them and not be moved.
 #pragma once
 
 #include <cstddef>
