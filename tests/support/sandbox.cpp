@@ -13,6 +13,7 @@
 #include <sstream>
 #include <thread>
 
+#include "tests/support/emergency.h"
 #include "tools/hog/cgroup_join.h"
 
 namespace oomguard::testing {
@@ -43,6 +44,16 @@ bool exists(const std::string& path) {
   return stat(path.c_str(), &st) == 0;
 }
 
+// True when the whitespace-separated `text` contains `word`.
+bool has_word(const std::string& text, const std::string& word) {
+  std::istringstream in(text);
+  std::string w;
+  while (in >> w) {
+    if (w == word) return true;
+  }
+  return false;
+}
+
 }  // namespace
 
 std::string read_text(const std::string& path) {
@@ -61,32 +72,99 @@ std::string sandbox_unavailable_reason() {
   return {};
 }
 
-Sandbox::Sandbox(std::string name, std::uint64_t limit_bytes) : name_(std::move(name)) {
+std::string memory_sandbox_unavailable_reason() {
+  if (geteuid() != 0) return "needs root to create cgroups";
   const CgroupHierarchies h = detect_cgroup_hierarchies();
-  v1_ = h.v1_memory + "/" + name_;
+  if (h.v2.empty()) return "no cgroup2 hierarchy (neither /sys/fs/cgroup nor .../unified)";
+  if (!exists(h.v2 + "/cgroup.procs")) return "cgroup2 hierarchy unreadable";
+  if (h.v1_memory.empty() && !has_word(read_text(h.v2 + "/cgroup.controllers"), "memory")) {
+    return "no memory controller (neither cgroup v1 memory nor memory in cgroup2)";
+  }
+  return {};
+}
+
+Sandbox::Sandbox(std::string name, std::uint64_t limit_bytes)
+    : Sandbox(SandboxParams{.name = std::move(name), .limit_bytes = limit_bytes}) {}
+
+Sandbox::Sandbox(const SandboxParams& params) : name_(params.name) { create(params); }
+
+void Sandbox::create(const SandboxParams& p) {
+  const bool nested = name_.find('/') != std::string::npos;
+  if (name_.empty() || name_.front() == '/' || name_.back() == '/') {
+    error_ = "bad sandbox name '" + name_ + "'";
+    return;
+  }
+  if (!nested && (p.limit_bytes == 0 || p.limit_bytes > kMaxSandboxLimitBytes)) {
+    error_ = "a top-level sandbox needs a memory limit of at most 2 GiB";
+    return;
+  }
+  const CgroupHierarchies h = detect_cgroup_hierarchies();
+  if (h.v2.empty()) {
+    error_ = "no cgroup2 hierarchy";
+    return;
+  }
+  if (!h.v1_memory.empty()) {
+    v1_ = h.v1_memory + "/" + name_;
+    if (mkdir(v1_.c_str(), 0755) != 0) {
+      error_ = "mkdir " + v1_ + ": " + std::strerror(errno);
+      return;
+    }
+    made_v1_ = true;
+    slot_v1_ = emergency::add_cgroup(v1_.c_str());
+    if (!set_limits_v1(p)) return;
+  }
   v2_ = h.v2 + "/" + name_;
-  if (mkdir(v1_.c_str(), 0755) != 0) {
-    error_ = "mkdir " + v1_ + ": " + std::strerror(errno);
-    return;
-  }
-  made_v1_ = true;
-  const std::string limit = std::to_string(limit_bytes);
-  if (!write_text(v1_ + "/memory.limit_in_bytes", limit)) {
-    error_ = "cannot set " + v1_ + "/memory.limit_in_bytes";
-    return;
-  }
-  // No swapping inside the sandbox, even if swap appears while the test runs.
-  if (exists(v1_ + "/memory.memsw.limit_in_bytes") &&
-      !write_text(v1_ + "/memory.memsw.limit_in_bytes", limit)) {
-    error_ = "cannot set " + v1_ + "/memory.memsw.limit_in_bytes";
-    return;
-  }
   if (mkdir(v2_.c_str(), 0755) != 0) {
     error_ = "mkdir " + v2_ + ": " + std::strerror(errno);
     return;
   }
   made_v2_ = true;
-  if (!exists(v2_ + "/cgroup.kill")) error_ = "kernel has no cgroup.kill (needs 5.14)";
+  slot_v2_ = emergency::add_cgroup(v2_.c_str());
+  if (!exists(v2_ + "/cgroup.kill")) {
+    error_ = "kernel has no cgroup.kill (needs 5.14)";
+    return;
+  }
+  if (v1_.empty()) set_limits_v2(p);
+}
+
+bool Sandbox::set_limits_v1(const SandboxParams& p) {
+  if (p.limit_bytes == 0) return true;
+  if (!write_text(v1_ + "/memory.limit_in_bytes", std::to_string(p.limit_bytes))) {
+    error_ = "cannot set " + v1_ + "/memory.limit_in_bytes";
+    return false;
+  }
+  // memsw = limit: no swapping inside the sandbox, even if swap appears while the test runs.
+  const std::string memsw = std::to_string(p.limit_bytes + p.swap_bytes);
+  if (exists(v1_ + "/memory.memsw.limit_in_bytes") &&
+      !write_text(v1_ + "/memory.memsw.limit_in_bytes", memsw)) {
+    error_ = "cannot set " + v1_ + "/memory.memsw.limit_in_bytes";
+    return false;
+  }
+  return true;
+}
+
+bool Sandbox::set_limits_v2(const SandboxParams& p) {
+  const std::size_t slash = v2_.find_last_of('/');
+  const std::string parent = v2_.substr(0, slash);
+  const bool nested = name_.find('/') != std::string::npos;
+  // Our own parent sandbox delegates the memory controller; the root must already do so.
+  if (!has_word(read_text(parent + "/cgroup.subtree_control"), "memory") &&
+      (!nested || !write_text(parent + "/cgroup.subtree_control", "+memory")) &&
+      p.limit_bytes != 0) {
+    error_ = "memory controller not enabled in " + parent + "/cgroup.subtree_control";
+    return false;
+  }
+  if (p.limit_bytes == 0) return true;
+  if (!write_text(v2_ + "/memory.max", std::to_string(p.limit_bytes))) {
+    error_ = "cannot set " + v2_ + "/memory.max";
+    return false;
+  }
+  if (exists(v2_ + "/memory.swap.max") &&
+      !write_text(v2_ + "/memory.swap.max", std::to_string(p.swap_bytes))) {
+    error_ = "cannot set " + v2_ + "/memory.swap.max";
+    return false;
+  }
+  return true;
 }
 
 std::vector<pid_t> Sandbox::procs_v1() const { return read_pids(v1_ + "/cgroup.procs"); }
@@ -108,6 +186,36 @@ std::uint64_t Sandbox::v1_keyed(const std::string& file, const std::string& key)
   return 0;
 }
 
+std::string Sandbox::set_limit(std::uint64_t limit_bytes, std::uint64_t swap_bytes) {
+  if (limit_bytes == 0) return "a limit of 0";
+  if (!has_v1()) {
+    if (!write_text(v2_ + "/memory.max", std::to_string(limit_bytes))) return "memory.max refused";
+    if (exists(v2_ + "/memory.swap.max") &&
+        !write_text(v2_ + "/memory.swap.max", std::to_string(swap_bytes))) {
+      return "memory.swap.max refused";
+    }
+    return {};
+  }
+  // memsw >= limit at every step: raise memsw first when growing, lower it last when shrinking.
+  const std::string memsw_file = v1_ + "/memory.memsw.limit_in_bytes";
+  const bool memsw = exists(memsw_file);
+  const bool growing = limit_bytes > v1_value("memory.limit_in_bytes");
+  const std::string memsw_value = std::to_string(limit_bytes + swap_bytes);
+  if (memsw && growing && !write_text(memsw_file, memsw_value)) return "memsw limit refused";
+  if (!write_text(v1_ + "/memory.limit_in_bytes", std::to_string(limit_bytes))) {
+    return std::string("memory.limit_in_bytes refused: ") + std::strerror(errno);
+  }
+  if (memsw && !growing && !write_text(memsw_file, memsw_value)) return "memsw limit refused";
+  return {};
+}
+
+std::uint64_t Sandbox::usage_bytes() const {
+  if (has_v1()) return v1_value("memory.usage_in_bytes");
+  std::uint64_t v = 0;
+  std::istringstream(read_text(v2_ + "/memory.current")) >> v;
+  return v;
+}
+
 bool Sandbox::kill_all() {
   if (made_v2_) write_text(v2_ + "/cgroup.kill", "1");
   const auto deadline = Clock::now() + std::chrono::seconds(10);
@@ -123,9 +231,12 @@ Sandbox::~Sandbox() {
   for (int attempt = 0; attempt < 50; ++attempt) {
     if (made_v2_ && rmdir(v2_.c_str()) == 0) made_v2_ = false;
     if (made_v1_ && rmdir(v1_.c_str()) == 0) made_v1_ = false;
-    if (!made_v1_ && !made_v2_) return;
+    if (!made_v1_ && !made_v2_) break;
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
+  // Removed (or hopeless after 5 s): the signal-time cleanup has nothing left to do here.
+  emergency::remove(slot_v2_);
+  emergency::remove(slot_v1_);
 }
 
 Child::Child(const std::vector<std::string>& argv) {
