@@ -113,5 +113,46 @@ TEST(CtlPrivileged, StatusOfARealCoreRunningAlone) {
   EXPECT_TRUE(WIFEXITED(*core_status) && WEXITSTATUS(*core_status) == 0) << core_log;
 }
 
+// The same core seen by an unprivileged user: found (by comm, since its exe link is not readable),
+// but its region refused with a message that says what to do.
+TEST(CtlPrivileged, UnprivilegedCallerIsToldWhy) {
+  if (std::string why = oomguard::testing::sandbox_unavailable_reason(); !why.empty()) {
+    GTEST_SKIP() << why;
+  }
+  if (access("/usr/bin/setpriv", X_OK) != 0) GTEST_SKIP() << "no /usr/bin/setpriv (util-linux)";
+  const std::string name = "oomguard-test-ctl-nobody-" + std::to_string(getpid());
+  Sandbox sandbox(name, 64 << 20);
+  ASSERT_TRUE(sandbox.ok()) << sandbox.error();
+  char tmpl[] = "/tmp/oomguardctl-priv-XXXXXX";
+  ASSERT_NE(mkdtemp(tmpl), nullptr);
+  const std::string dir = tmpl;
+  const std::string config = write_config(dir, name);
+  Child core({OOMGUARD_CORE_PATH, "--config", config, "--no-extended"});
+  const std::string pid = std::to_string(core.pid());
+  const std::vector<std::string> as_nobody = {"/usr/bin/setpriv", "--reuid=65534",
+                                              "--regid=65534",    "--clear-groups",
+                                              "--inh-caps=-all",  OOMGUARD_CTL_PATH};
+  for (int i = 0; i < 50; ++i) {  // until the core has created its region
+    std::this_thread::sleep_for(100ms);
+    if (run_ctl({"status", "--pid", pid, "--config", config}).status == 0) break;
+  }
+  Child ctl([&] {
+    std::vector<std::string> argv = as_nobody;
+    for (const char* a : {"status", "--pid"}) argv.emplace_back(a);
+    argv.push_back(pid);
+    return argv;
+  }());
+  const std::optional<int> status = ctl.wait(10s);
+  const std::string err = ctl.stderr_text();
+  kill(core.pid(), SIGTERM);
+  core.wait(5s);
+  std::filesystem::remove_all(dir);
+
+  ASSERT_TRUE(status.has_value());
+  EXPECT_TRUE(WIFEXITED(*status) && WEXITSTATUS(*status) == 1) << err;
+  EXPECT_NE(err.find("no permission to open /proc/" + pid + "/fd"), std::string::npos) << err;
+  EXPECT_NE(err.find("run oomguardctl as root"), std::string::npos) << err;
+}
+
 }  // namespace
 }  // namespace oomguard::ctl
