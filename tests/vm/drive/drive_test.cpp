@@ -163,9 +163,24 @@ TEST(DriveTimeline, WrongVictimsAndLastKillIsRelief) {
   EXPECT_EQ(s.victims, (std::vector<std::string>{"session", "cc1.2"}));
   EXPECT_EQ(s.wrong, std::vector<std::string>{"session"});
   ASSERT_TRUE(s.relief_s.has_value());
-  EXPECT_DOUBLE_EQ(*s.relief_s, 5.0);  // the last kill of a target, not the workers' own ends
+  EXPECT_DOUBLE_EQ(*s.relief_s, 5.0);  // the last kill, not the workers' own ends
   EXPECT_FALSE(s.canary_worst_ms.has_value());
   EXPECT_NE(result_line(s).find("canary_worst_ms=- "), std::string::npos);
+}
+
+TEST(DriveTimeline, AWrongKillIsReliefTooButNotAKillAfterTheIncident) {
+  Timeline t;
+  t.psi = ramp();
+  t.roles = {role("canary", false, true, 9.5, kSigkill),
+             role("session", false, true, 4.0, kSigkill), role("cc1.1", true, false, 8.0, kExit0)};
+  t.incident_end_s = 8.0;
+  t.stop_s = 11.0;
+  const Summary s = summarize(t);
+  EXPECT_EQ(s.outcome, "killed");
+  ASSERT_TRUE(s.relief_s.has_value());
+  EXPECT_DOUBLE_EQ(*s.relief_s, 4.0);
+  EXPECT_EQ(s.kills, 2);
+  EXPECT_EQ(s.wrong, (std::vector<std::string>{"session", "canary"}));
 }
 
 TEST(DriveTimeline, NoKillIsExitedOrTimeout) {

@@ -87,7 +87,7 @@ void stalls(const Timeline& t, Summary* s) {
   }
 }
 
-void kills(const Timeline& t, Summary* s) {
+void kills(const Timeline& t, double incident_end_s, Summary* s) {
   std::vector<const RoleRecord*> killed;
   for (const RoleRecord& r : t.roles) {
     if (r.end_s && WIFSIGNALED(r.wait_status) && !r.killed_by_drive) killed.push_back(&r);
@@ -97,7 +97,9 @@ void kills(const Timeline& t, Summary* s) {
   for (const RoleRecord* r : killed) {
     s->victims.push_back(r->spec.name);
     if (r->spec.keep) s->wrong.push_back(r->spec.name);
-    if (r->spec.target) s->relief_s = std::max(s->relief_s.value_or(0), *r->end_s);
+    // Relief: the last kill that ended the incident, right victim or not (a kill while the
+    // drive watches the aftermath is counted, but relieved nothing).
+    if (*r->end_s <= incident_end_s) s->relief_s = std::max(s->relief_s.value_or(0), *r->end_s);
   }
   s->kills = static_cast<int>(killed.size());
 }
@@ -134,7 +136,7 @@ bool is_ready_line(std::string_view line) {
 Summary summarize(const Timeline& t) {
   Summary s;
   s.kernel_oom_kills = t.kernel_oom_kills;
-  kills(t, &s);
+  kills(t, t.incident_end_s.value_or(t.timeout_s), &s);
   bool any_timeout = false;
   for (const RoleRecord& r : t.roles)
     any_timeout = any_timeout || (r.spec.target && r.killed_by_drive);

@@ -67,10 +67,11 @@ struct Timeline {
 
 struct Summary {
   std::optional<double> onset_s;
-  std::optional<double> relief_s;  // death of the last role killed by a signal (not by us)
-  std::optional<double> ttr_s;     // relief - onset
-  std::string outcome;             // "killed", "exited", "timeout"
-  double end_s = 0;                // end of the stall window: relief, else the incident's end
+  // death of the last role killed by a signal (not by the drive) until the incident's end
+  std::optional<double> relief_s;
+  std::optional<double> ttr_s;  // relief - onset
+  std::string outcome;          // "killed", "exited", "timeout"
+  double end_s = 0;             // end of the stall window: relief, else the incident's end
   double some_ms = 0;
   double full_ms = 0;
   // "full" stall between two consecutive samples, worst in [0, end]: nominally 100 ms apart,
