@@ -202,9 +202,13 @@ std::string Sandbox::set_limit(std::uint64_t limit_bytes, std::uint64_t swap_byt
   const bool growing = limit_bytes > v1_value("memory.limit_in_bytes");
   const std::string memsw_value = std::to_string(limit_bytes + swap_bytes);
   if (memsw && growing && !write_text(memsw_file, memsw_value)) return "memsw limit refused";
-  if (!write_text(v1_ + "/memory.limit_in_bytes", std::to_string(limit_bytes))) {
-    return std::string("memory.limit_in_bytes refused: ") + std::strerror(errno);
+  // EBUSY: the kernel could not reclaim down to the new limit in one go; it keeps what it got.
+  bool set = false;
+  for (int attempt = 0; attempt < 10 && !set; ++attempt) {
+    set = write_text(v1_ + "/memory.limit_in_bytes", std::to_string(limit_bytes));
+    if (!set && errno != EBUSY) break;
   }
+  if (!set) return std::string("memory.limit_in_bytes refused: ") + std::strerror(errno);
   if (memsw && !growing && !write_text(memsw_file, memsw_value)) return "memsw limit refused";
   return {};
 }

@@ -25,7 +25,8 @@ constexpr const char* kUsage =
     "  --scenarios      keys or numbers (default thrash,build-storm,swap-thrash = 1,2,9);\n"
     "                   also priorities (3), spike (4), leak (10)\n"
     "  --modes          kernel, oomguard, ext-stopped, core-alone, ext-killed, ext-thrashing,\n"
-    "                   dry-run (default kernel,oomguard,ext-stopped,core-alone)\n"
+    "                   dry-run (default kernel,oomguard,ext-stopped,core-alone); \"default\"\n"
+    "                   alone = each scenario's own mode (5-8 inject their fault)\n"
     "  --work-dir DIR   logs of every run (default /tmp/oomguard-bench)\n"
     "  --bin-dir DIR    where hog, oomguard-core and oomguard-extended are (default: next to\n"
     "                   this binary)\n"
@@ -110,13 +111,18 @@ int main(int argc, char** argv) {
     specs.push_back(*s);
   }
   std::vector<Mode> modes;
-  for (const std::string& m : o.modes) {
+  const bool own_modes = o.modes.size() == 1 && o.modes[0] == "default";
+  for (const std::string& m : own_modes ? std::vector<std::string>{} : o.modes) {
     std::optional<Mode> mode = parse_mode(m);
     if (!mode) {
       std::fprintf(stderr, "oomguard-bench: unknown mode '%s'\n", m.c_str());
       return 2;
     }
     modes.push_back(*mode);
+  }
+  if (own_modes) {
+    // One cell per scenario, in its own mode: run each spec as its own "scenario".
+    modes = {Mode::kOomguard};
   }
   const std::string bin = o.bin_dir.empty() ? sibling_binary("") : o.bin_dir + "/";
   Runner runner({.hog_path = bin + "hog",
@@ -127,7 +133,7 @@ int main(int argc, char** argv) {
   if (!runner.sweep_report().empty()) std::printf("swept:\n%s", runner.sweep_report().c_str());
   for (const ScenarioSpec& s : specs) {
     for (Mode m : modes) {
-      if (std::string why = runner.unavailable_reason(s, m); !why.empty()) {
+      if (std::string why = runner.unavailable_reason(s, own_modes ? s.mode : m); !why.empty()) {
         std::fprintf(stderr, "oomguard-bench: cannot run %s/%s here: %s\n", s.key.c_str(),
                      std::string(mode_name(m)).c_str(), why.c_str());
         return 1;
@@ -136,7 +142,8 @@ int main(int argc, char** argv) {
   }
   std::vector<BenchCell> cells;
   for (const ScenarioSpec& s : specs) {
-    for (Mode m : modes) cells.push_back({.key = s.key, .mode = m, .runs = {}});
+    for (Mode m : modes)
+      cells.push_back({.key = s.key, .mode = own_modes ? s.mode : m, .runs = {}});
   }
   bool problems = false;
   for (int run = 0; run < o.runs; ++run) {
@@ -144,9 +151,10 @@ int main(int argc, char** argv) {
       // Alternate: every round runs each mode once, starting one mode later than the last.
       for (std::size_t k = 0; k < modes.size(); ++k) {
         const std::size_t mi = (k + static_cast<std::size_t>(run)) % modes.size();
-        RunResult r = runner.run(specs[si], modes[mi]);
+        const Mode mode = own_modes ? specs[si].mode : modes[mi];
+        RunResult r = runner.run(specs[si], mode);
         std::printf("[%d/%d] %-12s %-12s %s\n", run + 1, o.runs, specs[si].key.c_str(),
-                    std::string(mode_name(modes[mi])).c_str(), one_line(r).c_str());
+                    std::string(mode_name(mode)).c_str(), one_line(r).c_str());
         const bool bad = !r.error.empty() || !r.leftovers.empty();
         if (bad || o.verbose) std::printf("%s", describe(r).c_str());
         std::fflush(stdout);

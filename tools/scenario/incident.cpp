@@ -140,12 +140,15 @@ std::string Incident::setup() {
   if (!error.empty()) return "canary: " + error;
   pids_.push_back(canary_.pid());
   canary_out_.emplace(p_.run_dir + "/canary.out");
-  if (mode_runs_daemon(p_.mode) && !(error = start_daemon()).empty()) return error;
+  // The roles that precede the incident run before oomguard starts: like processes that have
+  // been running for a long time, oomguard never sees them grow (extended's growth estimate
+  // would otherwise count their start-up allocation as growth for a whole growth window).
   for (std::size_t i = 0; i < spec_.roles.size(); ++i) {
     if (!spec_.roles[i].before_incident) continue;
     if (!(error = start_role(spec_.roles[i])).empty()) return error;
     if (!(error = wait_role_holding(i, 30)).empty()) return error;
   }
+  if (mode_runs_daemon(p_.mode) && !(error = start_daemon()).empty()) return error;
   // A quiet second: the canary is warm and the pressure counters settle. With extended, two more
   // rankings, so the running workload is ranked before the incident starts.
   const std::uint64_t generation = daemon_.ranking_generation();

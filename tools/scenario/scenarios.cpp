@@ -136,14 +136,14 @@ ScenarioSpec spike() {
 
 ScenarioSpec swap_thrash() {
   ScenarioSpec s = base(9, "swap-thrash",
-                        "448 MiB rewritten, the sandbox drops from 512 to 256 MiB + 384 MiB of "
-                        "zram swap",
+                        "448 MiB allocated at 64 MiB/s and rewritten in a 256 MiB sandbox with "
+                        "384 MiB of zram swap",
                         256);
-  s.start_limit_mib = 512;
   s.swap_mib = 384;
   s.cgroups = cgroups({"work", "canary"});
-  s.roles = {role("swapper", "work", {"anon", "--total-mib", "448", "--retouch", "--hold-s", "40"},
-                  kBefore | kTarget)};
+  s.roles = {role("swapper", "work",
+                  {"anon", "--total-mib", "448", "--rate-mib", "64", "--retouch", "--hold-s", "60"},
+                  kTarget)};
   s.zram = ZramParams{.disksize_bytes = 512 * kMiB, .mem_limit_bytes = 256 * kMiB};
   s.timeout_s = 30;
   return s;
