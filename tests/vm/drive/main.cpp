@@ -7,6 +7,7 @@
 #include <string_view>
 #include <vector>
 
+#include "tests/vm/drive/canary.h"
 #include "tests/vm/drive/runner.h"
 #include "tests/vm/drive/spec.h"
 #include "tests/vm/drive/timeline.h"
@@ -17,6 +18,14 @@ int main(int argc, char** argv) {
   if (args.size() == 1 && (args[0] == "--help" || args[0] == "-h")) {
     std::fputs(kUsage, stdout);
     return 0;
+  }
+  if (!args.empty() && args[0] == "canary") {
+    CanarySpec canary;
+    if (std::string e = parse_canary_args(std::span(args).subspan(1), &canary); !e.empty()) {
+      std::fprintf(stderr, "oomguard_vm_drive: %s\n%s", e.c_str(), kUsage);
+      return 2;
+    }
+    return run_canary(canary);
   }
   DriveSpec spec;
   if (std::string e = parse_args(args, &spec); !e.empty()) {

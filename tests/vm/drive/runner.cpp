@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <charconv>
 #include <cmath>
 #include <cstring>
 #include <fstream>
@@ -28,10 +29,14 @@ std::string read_small(const char* path) {
   return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
 }
 
-long meminfo_mib(const std::string& text, const char* key) {
+long meminfo_mib(std::string_view text, std::string_view key) {
   const std::size_t at = text.find(key);
-  if (at == std::string::npos) return -1;
-  return std::strtol(text.c_str() + at + std::strlen(key), nullptr, 10) / 1024;
+  if (at == std::string_view::npos) return -1;
+  std::size_t i = at + key.size();
+  while (i < text.size() && text[i] == ' ') ++i;
+  long kib = 0;
+  std::from_chars(text.data() + i, text.data() + text.size(), kib);
+  return kib / 1024;
 }
 
 std::int64_t vmstat_oom_kills() {
@@ -76,7 +81,7 @@ Runner::~Runner() {
   stop_all();
   if (signal_fd_ >= 0) close(signal_fd_);
   if (psi_fd_ >= 0) close(psi_fd_);
-  if (psi_log_ != nullptr) std::fclose(psi_log_);
+  if (meminfo_fd_ >= 0) close(meminfo_fd_);
 }
 
 double Runner::now_s() const { return monotonic_s() - t0_mono_; }
@@ -92,13 +97,13 @@ std::string Runner::open_files() {
   if (signal_fd_ < 0) return errno_text("signalfd");
   psi_fd_ = open(spec_.psi_path.c_str(), O_RDONLY | O_CLOEXEC);
   if (psi_fd_ < 0) return errno_text("open " + spec_.psi_path);
-  const std::string log = spec_.out_dir + "/psi.log";
-  psi_log_ = std::fopen(log.c_str(), "we");
-  if (psi_log_ == nullptr) return errno_text("open " + log);
-  std::setvbuf(psi_log_, nullptr, _IOLBF, 0);
-  std::fprintf(psi_log_,
-               "# t_s some_avg10 some_total_us full_avg10 full_total_us d_some_ms d_full_ms "
-               "MemAvailable_MiB SwapFree_MiB\n");
+  meminfo_fd_ = open("/proc/meminfo", O_RDONLY | O_CLOEXEC);
+  if (meminfo_fd_ < 0) return errno_text("open /proc/meminfo");
+  // Every sample of the run fits without a reallocation.
+  const auto max_samples =
+      static_cast<std::size_t>((spec_.timeout_s + spec_.settle_s + 60) / kSampleS);
+  rows_.reserve(max_samples);
+  tl_.psi.reserve(max_samples);
   return "";
 }
 
@@ -152,26 +157,45 @@ std::string Runner::wait_ready(std::size_t index) {
 }
 
 void Runner::sample(double t_s, long tick) {
-  char buf[512];
-  const ssize_t n = pread(psi_fd_, buf, sizeof buf - 1, 0);
+  const ssize_t n = pread(psi_fd_, read_buf_, sizeof read_buf_ - 1, 0);
   if (n <= 0) return;
-  const auto p = parse_pressure(std::string_view(buf, static_cast<std::size_t>(n)));
+  const auto p = parse_pressure(std::string_view(read_buf_, static_cast<std::size_t>(n)));
   if (!p) return;
-  long avail = -1, swap_free = -1;
+  LogRow row{.t_s = t_s, .pressure = *p};
   if (tick % 5 == 0) {
-    const std::string meminfo = read_small("/proc/meminfo");
-    avail = meminfo_mib(meminfo, "MemAvailable:");
-    swap_free = meminfo_mib(meminfo, "SwapFree:");
+    const ssize_t m = pread(meminfo_fd_, read_buf_, sizeof read_buf_ - 1, 0);
+    if (m > 0) {
+      const std::string_view text(read_buf_, static_cast<std::size_t>(m));
+      row.avail_mib = meminfo_mib(text, "MemAvailable:");
+      row.swap_free_mib = meminfo_mib(text, "SwapFree:");
+    }
   }
-  const double d_some =
-      tl_.psi.empty() ? 0 : static_cast<double>(p->some.total_us - last_.some.total_us) / 1000.0;
-  const double d_full =
-      tl_.psi.empty() ? 0 : static_cast<double>(p->full.total_us - last_.full.total_us) / 1000.0;
-  std::fprintf(psi_log_, "%.2f %.2f %llu %.2f %llu %.1f %.1f %ld %ld\n", t_s, p->some.avg10,
-               static_cast<unsigned long long>(p->some.total_us), p->full.avg10,
-               static_cast<unsigned long long>(p->full.total_us), d_some, d_full, avail, swap_free);
-  tl_.psi.push_back({.t_s = t_s, .some_us = p->some.total_us, .full_us = p->full.total_us});
-  last_ = *p;
+  // Kept in memory (reserved, locked) and written at the end: a write to the log in the loop
+  // could wait for page-cache memory in reclaim and hold up the samples.
+  if (rows_.size() < rows_.capacity()) rows_.push_back(row);
+  if (tl_.psi.size() < tl_.psi.capacity()) {
+    tl_.psi.push_back({.t_s = t_s, .some_us = p->some.total_us, .full_us = p->full.total_us});
+  }
+}
+
+void Runner::write_psi_log() const {
+  const std::string path = spec_.out_dir + "/psi.log";
+  std::FILE* f = std::fopen(path.c_str(), "we");
+  if (f == nullptr) return;
+  std::fprintf(f,
+               "# t_s some_avg10 some_total_us full_avg10 full_total_us d_some_ms d_full_ms "
+               "MemAvailable_MiB SwapFree_MiB\n");
+  for (std::size_t i = 0; i < rows_.size(); ++i) {
+    const Pressure& p = rows_[i].pressure;
+    const Pressure& prev = rows_[i == 0 ? 0 : i - 1].pressure;
+    std::fprintf(f, "%.2f %.2f %llu %.2f %llu %.1f %.1f %ld %ld\n", rows_[i].t_s, p.some.avg10,
+                 static_cast<unsigned long long>(p.some.total_us), p.full.avg10,
+                 static_cast<unsigned long long>(p.full.total_us),
+                 static_cast<double>(p.some.total_us - prev.some.total_us) / 1000.0,
+                 static_cast<double>(p.full.total_us - prev.full.total_us) / 1000.0,
+                 rows_[i].avail_mib, rows_[i].swap_free_mib);
+  }
+  std::fclose(f);
 }
 
 void Runner::watch_incident(Timeline* out) {
@@ -287,6 +311,7 @@ std::string Runner::run(Timeline* out) {
   watch_incident(out);
   stop_all();
   read_canary(out);
+  write_psi_log();
   out->kernel_oom_kills = vmstat_oom_kills() - oom_kills_before;
   out->psi = tl_.psi;
   out->roles = tl_.roles;

@@ -1,13 +1,14 @@
 // runner: the drive's processes and its 100 ms sampling loop. Every role is a direct child, so
 // SIGCHLD (through a signalfd) gives each death's time exactly; PSI is read with pread every
 // 100 ms on absolute deadlines (never faster), MemAvailable/SwapFree every 500 ms, all logged to
-// <out>/psi.log in the baseline's columns.
+// <out>/psi.log in the baseline's columns at the end.
 #pragma once
 
 #include <signal.h>
 
 #include <cstdio>
 #include <string>
+#include <vector>
 
 #include "tests/vm/drive/spec.h"
 #include "tests/vm/drive/timeline.h"
@@ -34,6 +35,7 @@ class Runner {
   void watch_incident(Timeline* out);
   void stop_all();
   void read_canary(Timeline* out) const;
+  void write_psi_log() const;
   double now_s() const;  // on the incident's clock (seconds since t0_)
 
   DriveSpec spec_;
@@ -41,10 +43,17 @@ class Runner {
   sigset_t child_mask_{};  // the signal mask children start with
   int signal_fd_ = -1;
   int psi_fd_ = -1;
-  std::FILE* psi_log_ = nullptr;
-  double t0_mono_ = 0;  // monotonic seconds of the incident's start
+  int meminfo_fd_ = -1;
+  char read_buf_[4096] = {};
+  struct LogRow {
+    double t_s = 0;
+    Pressure pressure;
+    long avail_mib = -1;  // every 5th sample
+    long swap_free_mib = -1;
+  };
+  std::vector<LogRow> rows_;  // psi.log, written at the end
+  double t0_mono_ = 0;        // monotonic seconds of the incident's start
   double canary_start_mono_ = -1;
-  Pressure last_{};
 };
 
 // Monotonic clock, seconds.

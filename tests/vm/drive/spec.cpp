@@ -18,11 +18,15 @@ const char* const kUsage =
     "      CGROUP   cgroup2 directory, absolute or below /sys/fs/cgroup; '-' = the drive's\n"
     "      FLAGS    '-' or a comma list of: target (the incident ends when every target\n"
     "               ended), keep (must survive), first (started and ready before the\n"
-    "               incident: a `hog --json` line with phase hold/retouch/run), canary (a\n"
-    "               `hog --json canary`: its stall_ms is the canary figure; implies first,\n"
-    "               keep)\n"
+    "               incident: a `hog --json` line with phase hold/retouch/run), canary (`hog\n"
+    "               --json canary` or `oomguard_vm_drive canary`: its stall_ms is the canary\n"
+    "               figure; implies first, keep)\n"
     "      CMDLINE  the command and its arguments separated by blanks (no quoting)\n"
-    "Prints one ROLE line per role and a RESULT line (also to DIR/result.txt).\n";
+    "Prints one ROLE line per role and a RESULT line (also to DIR/result.txt).\n"
+    "\n"
+    "       oomguard_vm_drive canary [--period-ms 10] [--ws-mib 16] [--pages 4]\n"
+    "  the peer baseline's canary: every period touch PAGES pages rotating through WS MiB;\n"
+    "  prints each second's worst stall as a hog --json canary progress line\n";
 
 namespace {
 

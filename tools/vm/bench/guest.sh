@@ -23,14 +23,15 @@ cgroups() {
 }
 
 # The scenarios: add_args collects the drive's arguments (one per line in $args). Every
-# scenario has the canary (hog canary: 10 ms period, 256 KiB working set) in work/canary; sizes
-# are for a 512 MiB guest with 512 MiB of zram.
+# scenario has the canary in work/canary: the peer baseline's (oomguard_vm_drive canary: every
+# 10 ms, 4 pages rotating through 16 MiB; see tests/vm/drive/canary.h). Sizes are for a 512 MiB
+# guest with 512 MiB of zram.
 nl='
 '
 args=
 add_args() { for a in "$@"; do args="$args$a$nl"; done; }
 scenario_args() {
-  add_args --role canary work/canary canary "$hog --comm canary canary"
+  add_args --role canary work/canary canary "$bin/oomguard_vm_drive canary"
   case $scenario in
     thrash)  # scenario A of the peer baseline: one hog grows to 1536 MiB at 50 MiB/s
       cgroups hog canary
