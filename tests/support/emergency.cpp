@@ -14,7 +14,7 @@
 namespace oomguard::testing::emergency {
 namespace {
 
-enum class Kind : int { kCgroup, kPid, kSwap };
+enum class Kind : int { kCgroup, kPid, kSwap, kFile };
 
 constexpr int kSlots = 64;
 constexpr std::size_t kPathBytes = 256;
@@ -182,6 +182,7 @@ void install_handlers() {
 
 int add_cgroup(const char* path) { return add(Kind::kCgroup, path, 0, -1); }
 int add_pid(pid_t pid) { return add(Kind::kPid, nullptr, pid, -1); }
+int add_file(const char* path) { return add(Kind::kFile, path, 0, -1); }
 int add_swap(const char* device_path, int zram_id) {
   return add(Kind::kSwap, device_path, 0, zram_id);
 }
@@ -195,6 +196,12 @@ void run_cleanup() {
   kill_everything();
   undo_swaps();
   remove_cgroups();
+  for (Slot& s : g_slots) {
+    if (s.used.load(std::memory_order_acquire) != 0 && s.kind == Kind::kFile) {
+      unlink(s.path);
+      s.used.store(0, std::memory_order_release);
+    }
+  }
   g_cleaning.store(false);
 }
 

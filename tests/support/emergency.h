@@ -31,10 +31,13 @@ int add_pid(pid_t pid);
 // removes it (/sys/class/zram-control/hot_remove).
 int add_swap(const char* device_path, int zram_id);
 
+// A file to unlink in cleanup (e.g. an owner marker that would otherwise outlive its device).
+int add_file(const char* path);
+
 // Forgets a slot (after the owner undid its state itself).
 void remove(int slot);
 
-// Undoes everything registered, in the order above. Async-signal-safe; also callable directly.
+// Undoes everything registered, in the order above (files last). Async-signal-safe; also callable directly.
 void run_cleanup();
 
 }  // namespace oomguard::testing::emergency

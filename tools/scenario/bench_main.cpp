@@ -4,6 +4,7 @@
 // runs it; see docs/benchmarks.md.
 #include <unistd.h>
 
+#include <charconv>
 #include <cstdio>
 #include <cstring>
 #include <sstream>
@@ -20,17 +21,18 @@ using namespace oomguard::scenario;
 
 constexpr const char* kUsage =
     "usage: oomguard-bench [--runs N] [--scenarios K,K..] [--modes M,M..] [--work-dir DIR]\n"
-    "                      [--bin-dir DIR] [--verbose]\n"
+    "                      [--bin-dir DIR] [--verbose] | --sweep\n"
     "  --runs N         runs per scenario and mode, alternating the modes (default 5)\n"
     "  --scenarios      keys or numbers (default thrash,build-storm,swap-thrash = 1,2,9);\n"
-    "                   also priorities (3), spike (4), leak (10)\n"
+    "                   also priorities (3), spike (4), leak (10), sudden (11)\n"
     "  --modes          kernel, oomguard, ext-stopped, core-alone, ext-killed, ext-thrashing,\n"
     "                   dry-run (default kernel,oomguard,ext-stopped,core-alone); \"default\"\n"
     "                   alone = each scenario's own mode (5-8 inject their fault)\n"
     "  --work-dir DIR   logs of every run (default /tmp/oomguard-bench)\n"
     "  --bin-dir DIR    where hog, oomguard-core and oomguard-extended are (default: next to\n"
     "                   this binary)\n"
-    "  --verbose        print every run's full report (always printed for failed runs)\n";
+    "  --verbose        print every run's full report (always printed for failed runs)\n"
+    "  --sweep          only remove what a killed earlier run left (cgroups, zram swap)\n";
 
 struct Options {
   int runs = 5;
@@ -39,6 +41,7 @@ struct Options {
   std::string work_dir = "/tmp/oomguard-bench";
   std::string bin_dir;
   bool verbose = false;
+  bool sweep_only = false;
 };
 
 std::vector<std::string> split(const std::string& text) {
@@ -55,8 +58,12 @@ bool parse_args(int argc, char** argv, Options* o) {
     const std::string a = argv[i];
     const bool has_value = i + 1 < argc;
     if (a == "--runs" && has_value) {
-      o->runs = std::atoi(argv[++i]);
-      if (o->runs < 1) return false;
+      const std::string_view v = argv[++i];
+      const auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), o->runs);
+      if (ec != std::errc() || end != v.data() + v.size() || o->runs < 1) {
+        std::fprintf(stderr, "oomguard-bench: --runs needs a positive integer\n");
+        return false;
+      }
     } else if (a == "--scenarios" && has_value) {
       o->scenarios = split(argv[++i]);
     } else if (a == "--modes" && has_value) {
@@ -67,6 +74,8 @@ bool parse_args(int argc, char** argv, Options* o) {
       o->bin_dir = argv[++i];
     } else if (a == "--verbose") {
       o->verbose = true;
+    } else if (a == "--sweep") {
+      o->sweep_only = true;
     } else if (a == "--help" || a == "-h") {
       std::fputs(kUsage, stdout);
       std::exit(0);
@@ -79,9 +88,9 @@ bool parse_args(int argc, char** argv, Options* o) {
 }
 
 std::optional<ScenarioSpec> find_scenario(const std::string& key) {
-  if (!key.empty() && std::isdigit(static_cast<unsigned char>(key[0]))) {
-    return scenario(std::atoi(key.c_str()));
-  }
+  int number = 0;
+  const auto [end, ec] = std::from_chars(key.data(), key.data() + key.size(), number);
+  if (ec == std::errc() && end == key.data() + key.size()) return scenario(number);
   return scenario_by_key(key);
 }
 
@@ -131,6 +140,10 @@ int main(int argc, char** argv) {
                  .prefix = "oomguard-bench",
                  .keep_logs = true});
   if (!runner.sweep_report().empty()) std::printf("swept:\n%s", runner.sweep_report().c_str());
+  if (o.sweep_only) {
+    if (runner.sweep_report().empty()) std::printf("nothing to sweep\n");
+    return 0;
+  }
   for (const ScenarioSpec& s : specs) {
     for (Mode m : modes) {
       if (std::string why = runner.unavailable_reason(s, own_modes ? s.mode : m); !why.empty()) {

@@ -161,6 +161,23 @@ ScenarioSpec leak() {
   return s;
 }
 
+// Not one of issue 6's ten: a process that starts and thrashes at once (it writes its file into
+// the full sandbox, then re-reads it), within one extended scan interval — before any ranking
+// can know it. Kept to reproduce what oomguard does then (see docs/benchmarks.md).
+ScenarioSpec sudden() {
+  ScenarioSpec s = base(11, "sudden",
+                        "a new process writes and re-reads 300 MiB in a 256 MiB sandbox at once "
+                        "(before any ranking knows it)",
+                        256);
+  s.cgroups = cgroups({"work", "canary"});
+  s.roles = {role("thrash", "work",
+                  {"thrash", "--file-mib", "300", "--file", "{run}/thrash.dat", "--remove",
+                   "--duration-s", "40"},
+                  kTarget)};
+  s.timeout_s = 30;
+  return s;
+}
+
 ScenarioSpec with_mode(ScenarioSpec s, int number, Mode mode, const char* title) {
   s.number = number;
   s.mode = mode;
@@ -223,13 +240,15 @@ std::optional<ScenarioSpec> scenario(int number) {
       return swap_thrash();
     case 10:
       return leak();
+    case 11:
+      return sudden();
     default:
       return std::nullopt;
   }
 }
 
 std::optional<ScenarioSpec> scenario_by_key(std::string_view key) {
-  for (int n : {1, 2, 3, 4, 9, 10}) {
+  for (int n : {1, 2, 3, 4, 9, 10, 11}) {
     std::optional<ScenarioSpec> s = scenario(n);
     if (s && s->key == key) return s;
   }

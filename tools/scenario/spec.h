@@ -70,7 +70,8 @@ struct ScenarioSpec {
 };
 
 // Scenarios 1..10 of issue 6: 1 thrash, 2 build-storm, 3 priorities, 4 spike, 5-8 the thrash
-// with a fault / dry run (mode set), 9 swap-thrash (zram), 10 leak. Nullopt for other numbers.
+// with a fault / dry run (mode set), 9 swap-thrash (zram), 10 leak; and 11 sudden (a thrash that
+// starts before any ranking can know it). Nullopt for other numbers.
 std::optional<ScenarioSpec> scenario(int number);
 // By key ("thrash", "build-storm", "swap-thrash", ...), in its default mode.
 std::optional<ScenarioSpec> scenario_by_key(std::string_view key);

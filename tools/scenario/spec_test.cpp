@@ -6,7 +6,7 @@ namespace oomguard::scenario {
 namespace {
 
 TEST(Spec, TenScenariosWithTargetsAndSafeLimits) {
-  for (int n = 1; n <= 10; ++n) {
+  for (int n = 1; n <= 11; ++n) {
     const std::optional<ScenarioSpec> s = scenario(n);
     ASSERT_TRUE(s) << n;
     EXPECT_EQ(s->number, n);
@@ -23,7 +23,7 @@ TEST(Spec, TenScenariosWithTargetsAndSafeLimits) {
     EXPECT_EQ(s->swap_mib > 0, s->zram.has_value()) << "swap only with a zram device";
   }
   EXPECT_FALSE(scenario(0));
-  EXPECT_FALSE(scenario(11));
+  EXPECT_FALSE(scenario(12));
   EXPECT_EQ(scenario(5)->mode, Mode::kExtendedStopped);
   EXPECT_EQ(scenario(8)->mode, Mode::kDryRun);
   EXPECT_EQ(scenario_by_key("swap-thrash")->number, 9);

@@ -114,6 +114,7 @@ std::string ZramSwap::enable(const ZramParams& p, ZramSwap* out) {
   out->slot_ = emergency::add_swap(out->device().c_str(), id);
   mkdir(kZramMarkerDir, 0755);
   std::ofstream(marker_path(id)) << getpid() << "\n";
+  out->marker_slot_ = emergency::add_file(marker_path(id).c_str());
   const std::string dev = "/sys/block/zram" + std::to_string(id);
   if (!write_text(dev + "/mem_limit", std::to_string(p.mem_limit_bytes)) ||
       !write_text(dev + "/disksize", std::to_string(p.disksize_bytes))) {
@@ -145,7 +146,9 @@ std::string ZramSwap::disable() {
   }
   swapped_on_ = false;
   emergency::remove(slot_);
+  emergency::remove(marker_slot_);
   slot_ = -1;
+  marker_slot_ = -1;
   id_ = -1;
   return error;
 }

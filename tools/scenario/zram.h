@@ -39,7 +39,8 @@ class ZramSwap {
 
  private:
   int id_ = -1;
-  int slot_ = -1;  // emergency registration
+  int slot_ = -1;         // emergency registrations: the device
+  int marker_slot_ = -1;  // ... and its owner marker
   bool swapped_on_ = false;
   std::string swaps_before_;
 };
