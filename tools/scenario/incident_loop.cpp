@@ -120,9 +120,12 @@ void Incident::inject_fault(double t, RunResult* r) {
   const bool stop = p_.mode == Mode::kExtendedStopped;
   kill(ext, stop ? SIGSTOP : SIGKILL);
   r->fault = std::string(stop ? "SIGSTOP" : "SIGKILL") + " extended (pid " + std::to_string(ext) +
-             ") at onset";
+             (psi_.onset_s(0) ? ") at the PSI onset" : ") with no onset yet");
   r->fault_s = t;
-  if (!r->victims.empty()) r->notes.push_back("a kill was seen before the fault was injected");
+  if (!r->victims.empty()) {
+    r->killed_before_fault = true;
+    r->notes.push_back("a kill was seen before the fault was injected");
+  }
 }
 
 void Incident::sample(double t, RunResult* r) {
@@ -145,7 +148,9 @@ void Incident::sample(double t, RunResult* r) {
     if (!role_ended_[i] && roles_[i].pid() > 0 && roles_[i].poll()) on_role_exit(i, t, r);
   }
   const bool faulty = p_.mode == Mode::kExtendedStopped || p_.mode == Mode::kExtendedKilled;
-  if (faulty && !fault_done_ && psi_.onset_s(0)) inject_fault(t, r);
+  if (faulty && !fault_done_ && (psi_.onset_s(0) || t >= spec_.fault_after_s)) {
+    inject_fault(t, r);
+  }
 }
 
 void Incident::run(RunResult* r) {

@@ -65,6 +65,7 @@ struct RunResult {
 
   std::string fault;  // "SIGSTOP extended pid N" ...
   std::optional<double> fault_s;
+  bool killed_before_fault = false;  // a kill came first: the run did not test the fault
   pid_t extended_pid_before = 0;
   pid_t extended_pid_after = 0;
   std::optional<double> extended_heartbeat_age_after_s;

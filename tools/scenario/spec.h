@@ -16,8 +16,8 @@ namespace oomguard::scenario {
 enum class Mode {
   kKernel,             // no daemon: the memcg OOM killer or nothing acts
   kOomguard,           // oomguard-core + oomguard-extended
-  kExtendedStopped,    // ... extended SIGSTOPped at incident onset
-  kExtendedKilled,     // ... extended SIGKILLed at incident onset (core restarts it)
+  kExtendedStopped,    // ... extended SIGSTOPped at the incident's onset (see fault_after_s)
+  kExtendedKilled,     // ... extended SIGKILLed at the onset (core restarts it)
   kExtendedThrashing,  // ... extended placed in the thrashing cgroup ([extended] cgroup)
   kCoreAlone,          // oomguard-core --no-extended (fallback choice)
   kDryRun,             // oomguard-core --dry-run (with extended)
@@ -65,8 +65,12 @@ struct ScenarioSpec {
   std::string rules_toml;                 // [[rules]] tables
   std::string thrashing_cgroup = "work";  // extended's cgroup in kExtendedThrashing
   std::optional<ZramParams> zram;         // a zram swap for the run
-  double timeout_s = 60;                  // from the incident's start until every target ended
-  double settle_s = 3;  // watched after the targets ended (a second kill would show here)
+  // Faults (ext-stopped, ext-killed) are injected at the PSI onset, or this long after the
+  // incident started if there is no onset by then (an incident that builds up without stalls,
+  // like the build storm's anon growth).
+  double fault_after_s = 2;
+  double timeout_s = 60;  // from the incident's start until every target ended
+  double settle_s = 3;    // watched after the targets ended (a second kill would show here)
 };
 
 // Scenarios 1..10 of issue 6: 1 thrash, 2 build-storm, 3 priorities, 4 spike, 5-8 the thrash
