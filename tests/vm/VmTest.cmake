@@ -8,7 +8,8 @@
 # Large output goes to $OOMGUARD_VM_OUT (/mnt/out), which is <build>/vm-out/<name> on the host.
 # The test is skipped (exit 77, with the reason printed) when the rig cannot run here.
 # TIMEOUT bounds the guest (default 180 s); CTest's own timeout is 60 s longer so the rig's
-# clean-up always runs first.
+# clean-up always runs first. vm tests never run concurrently with each other (RESOURCE_LOCK):
+# several measure stalls, and each guest takes a CPU and its RAM on the host.
 include_guard(GLOBAL)
 set(OOMGUARD_VM_DRIVER ${CMAKE_CURRENT_LIST_DIR}/run_vm_test.sh)
 
@@ -33,5 +34,5 @@ function(oomguard_vm_test)
             -S ${PROJECT_SOURCE_DIR} -B ${PROJECT_BINARY_DIR} ${CMAKE_CURRENT_SOURCE_DIR}
             ${ARG_SCRIPT} ${ARG_ARGS})
   set_tests_properties(${ARG_NAME} PROPERTIES
-    LABELS vm TIMEOUT ${ctest_timeout} SKIP_RETURN_CODE 77)
+    LABELS vm TIMEOUT ${ctest_timeout} SKIP_RETURN_CODE 77 RESOURCE_LOCK oomguard_vm)
 endfunction()

@@ -71,3 +71,54 @@ vm_cgroup_destroy() {
   echo 1 >"$1/cgroup.kill"
   vm_wait_until 5 vm_cgroup_empty "$1" && rmdir "$1"
 }
+
+# ---- oomguard in the guest --------------------------------------------------------------------
+VM_BIN=${OOMGUARD_BUILD_DIR:-}/bin
+VM_DRIVE=$VM_BIN/oomguard_vm_drive
+VM_CORE_LOG=${OOMGUARD_VM_OUT:-/tmp}/core.log
+VM_CORE_PID=
+
+# vm_oomguard_start CONFIG [CORE ARGS...]: starts oomguard-core (which starts extended) with its
+# output in $VM_CORE_LOG; waits until the core is in its steady state and, unless
+# --no-extended, extended has published its first ranking (1.5 s after it runs).
+vm_oomguard_start() {
+  _vm_conf=$1
+  shift
+  "$VM_BIN/oomguard-core" --config "$_vm_conf" "$@" >"$VM_CORE_LOG" 2>&1 &
+  VM_CORE_PID=$!
+  vm_wait_until 15 grep -qs 'steady state' "$VM_CORE_LOG" || return 1
+  case " $* " in *" --no-extended "*) return 0 ;; esac
+  grep -q 'extended off' "$VM_CORE_LOG" && return 0
+  vm_wait_until 15 grep -q 'oomguard-extended: running' "$VM_CORE_LOG" || return 1
+  sleep 1.5
+}
+
+# vm_oomguard_extended_pid: the pid of the extended the core started last.
+vm_oomguard_extended_pid() {
+  sed -n 's/^oomguard-core: extended: started .* (pid \([0-9]*\)).*/\1/p' "$VM_CORE_LOG" | tail -n 1
+}
+
+# vm_oomguard_stop: SIGTERM to the core; returns its exit status (0 = a clean stop).
+vm_oomguard_stop() {
+  [ -n "$VM_CORE_PID" ] || return 0
+  kill -TERM "$VM_CORE_PID" 2>/dev/null
+  wait "$VM_CORE_PID"
+  _vm_rc=$?
+  VM_CORE_PID=
+  return "$_vm_rc"
+}
+
+# vm_core_kills: how many "kill #N:" lines the core printed (dry-run lines not included).
+vm_core_kills() { grep -c '^oomguard-core: kill #[0-9]*:' "$VM_CORE_LOG"; }
+
+# vm_oom_kills: the kernel's OOM kill count (/proc/vmstat oom_kill).
+vm_oom_kills() { awk '$1 == "oom_kill" { print $2 }' /proc/vmstat; }
+
+# vm_result KEY: a field of the drive's RESULT line in $OOMGUARD_VM_OUT/result.txt.
+vm_result() {
+  sed -n 's/^RESULT //p' "${OOMGUARD_VM_OUT:-/tmp}/result.txt" | tr ' ' '\n' |
+    sed -n "s/^$1=//p"
+}
+
+# vm_le A B: A <= B for decimal numbers ("-" is never <=).
+vm_le() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a != "-" && a + 0 <= b + 0) }'; }
