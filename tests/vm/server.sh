@@ -20,6 +20,10 @@
 #                         kills from that last ranking, which it trusts for 60 s here
 #         ext-stale       extended SIGSTOPped before the hog starts, rankings stale after 1 s:
 #                         the core kills from its own fallback scan (largest RSS + swap)
+#         ext-stopped-early  extended SIGSTOPped as the hog starts, default ranking_stale_ms
+#                         (10 s): the last ranking has no hog but is still trusted (not
+#                         registered as a test: the core then kills ranked bystanders; see
+#                         docs/benchmarks.md, "oomguard findings")
 # shellcheck source=lib.sh
 . "$OOMGUARD_VM_LIB"
 mode=${1:-normal}
@@ -29,6 +33,7 @@ case $mode in
   normal) stale_ms=10000 ;;
   ext-stopped) stale_ms=60000 ;;
   ext-stale) stale_ms=1000 ;;
+  ext-stopped-early) stale_ms=10000 ;;
   *) vm_fail "unknown mode $mode"; vm_finish ;;
 esac
 mem_mib=$(awk '$1 == "MemTotal:" { print int($2 / 1024) }' /proc/meminfo)
@@ -47,10 +52,9 @@ TOML
 vm_check "oomguard-core starts" vm_oomguard_start "$conf"
 ext=$(vm_oomguard_extended_pid)
 oom_before=$(vm_oom_kills)
-if [ "$mode" = ext-stale ]; then
-  kill -STOP "$ext"
-  sleep 2  # the last ranking and heartbeat are now older than ranking_stale_ms
-fi
+case $mode in
+  ext-stale) kill -STOP "$ext"; sleep 2 ;;  # the last ranking is older than ranking_stale_ms
+esac
 rm -f "$out/hog.log" "$out/canary.log" "$out/result.txt"
 "$VM_DRIVE" --out "$out" --timeout-s 90 \
   --role canary work/canary canary "$VM_DRIVE canary" \
@@ -58,6 +62,11 @@ rm -f "$out/hog.log" "$out/canary.log" "$out/result.txt"
   "$VM_BIN/hog --json --comm hog anon --total-mib $hog_mib --rate-mib 50 --retouch" \
   >"$out/drive.out" 2>&1 &
 drive=$!
+if [ "$mode" = ext-stopped-early ]; then
+  # Stopped as the hog starts: no ranking will ever have it.
+  vm_check "the hog starts" vm_wait_until 30 test -e "$out/hog.log"
+  vm_check "extended SIGSTOPped" kill -STOP "$ext"
+fi
 if [ "$mode" = ext-stopped ]; then
   # Stopped once its ranking has the hog first (it grows from nothing, so the rankings published
   # before it started do not have it).
@@ -79,7 +88,7 @@ case $mode in
   normal|ext-stopped)
     vm_check "the victim came from extended's ranking: $line" \
       sh -c "echo '$line' | grep -q 'pid [0-9]* (hog) cgroup /work/hog, .*ranking gen'" ;;
-  ext-stale)
+  ext-stale|ext-stopped-early)
     vm_check "the victim came from the core's fallback scan: $line" \
       sh -c "echo '$line' | grep -q 'pid [0-9]* (hog) cgroup /work/hog, .*fallback scan'"
     vm_check "the core said why" grep -q 'ranking is stale' "$VM_CORE_LOG" ;;
