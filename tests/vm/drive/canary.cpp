@@ -32,11 +32,13 @@ bool parse_int(std::string_view text, int low, int high, int* out) {
   return true;
 }
 
-void print_interval(double t_s, double stall_ms, double max_ms, long ticks) {
+void print_interval(std::int64_t start_ns, std::int64_t at_ns, double stall_ms, double max_ms,
+                    long ticks) {
   std::printf(
-      "{\"type\":\"progress\",\"mode\":\"canary\",\"pid\":%d,\"t_s\":%.3f,\"phase\":\"run\","
-      "\"stall_ms\":%.3f,\"max_stall_ms\":%.3f,\"iterations\":%ld}\n",
-      static_cast<int>(getpid()), t_s, stall_ms, max_ms, ticks);
+      "{\"type\":\"progress\",\"mode\":\"canary\",\"pid\":%d,\"t_s\":%.3f,\"mono_s\":%.3f,"
+      "\"phase\":\"run\",\"stall_ms\":%.3f,\"max_stall_ms\":%.3f,\"iterations\":%ld}\n",
+      static_cast<int>(getpid()), static_cast<double>(at_ns - start_ns) / 1e9,
+      static_cast<double>(at_ns) / 1e9, stall_ms, max_ms, ticks);
   std::fflush(stdout);
 }
 
@@ -74,7 +76,7 @@ int run_canary(const CanarySpec& spec) {
   double window_ms = 0, max_ms = 0;
   long ticks = 0;
   std::size_t index = 0;
-  print_interval(0, 0, 0, 0);
+  print_interval(start, start, 0, 0, 0);
   while (true) {
     deadline += period;
     const timespec ts{.tv_sec = deadline / kNsPerS, .tv_nsec = deadline % kNsPerS};
@@ -91,7 +93,7 @@ int run_canary(const CanarySpec& spec) {
     max_ms = std::max(max_ms, stall_ms);
     if (done - deadline > period) deadline = done;  // fell behind: re-anchor
     if (done >= next_report) {
-      print_interval(static_cast<double>(done - start) / 1e9, window_ms, max_ms, ticks);
+      print_interval(start, done, window_ms, max_ms, ticks);
       window_ms = 0;
       next_report = done + kNsPerS - (done - next_report) % kNsPerS;
     }

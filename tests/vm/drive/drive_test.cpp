@@ -5,6 +5,7 @@
 
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "tests/vm/drive/spec.h"
@@ -78,6 +79,12 @@ TEST(DriveTimeline, ParsesPressureAndHogLines) {
   ASSERT_TRUE(c.has_value());
   EXPECT_DOUBLE_EQ(c->t_s, 3.0);
   EXPECT_DOUBLE_EQ(c->stall_ms, 41.5);  // not max_stall_ms
+  EXPECT_FALSE(c->mono_s.has_value());
+  const auto d = parse_canary_line(
+      R"({"type":"progress","mode":"canary","pid":7,"t_s":2.000,"mono_s":1234.500,"phase":"run",)"
+      R"("stall_ms":3.000,"max_stall_ms":3.000,"iterations":200})");
+  ASSERT_TRUE(d && d->mono_s);
+  EXPECT_DOUBLE_EQ(*d->mono_s, 1234.5);
   EXPECT_FALSE(parse_canary_line(R"({"type":"progress","mode":"anon","t_s":1,"stall_ms":2})"));
   EXPECT_TRUE(is_ready_line(R"({"type":"progress","mode":"anon","phase":"hold"})"));
   EXPECT_TRUE(is_ready_line(R"({"type":"progress","mode":"canary","phase":"run"})"));
@@ -123,11 +130,10 @@ TEST(DriveTimeline, KilledTargetGivesOnsetReliefAndStalls) {
   t.psi = ramp();
   t.roles = {role("canary", false, true, 12.0, kSigkill, true),
              role("hog", true, false, 6.05, kSigkill)};
-  t.canary = {{.t_s = -0.5, .stall_ms = 900},
-              {.t_s = 1.0, .stall_ms = 20},
-              {.t_s = 6.0, .stall_ms = 300},
-              {.t_s = 9.5, .stall_ms = 50},
-              {.t_s = 12.0, .stall_ms = 800}};
+  for (auto [t_s, stall_ms] :
+       {std::pair{-0.5, 900.0}, {1.0, 20.0}, {6.0, 300.0}, {9.5, 50.0}, {12.0, 800.0}}) {
+    t.canary.push_back(CanaryPoint{.t_s = t_s, .stall_ms = stall_ms, .mono_s = std::nullopt});
+  }
   t.incident_end_s = 6.05;
   t.stop_s = 9.1;
   const Summary s = summarize(t);

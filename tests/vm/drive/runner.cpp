@@ -260,7 +260,8 @@ void Runner::read_canary(Timeline* out) const {
     std::ifstream in(spec_.out_dir + "/" + r.spec.name + ".log");
     for (std::string line; std::getline(in, line);) {
       if (auto c = parse_canary_line(line)) {
-        c->t_s += canary_start_mono_ - t0_mono_;
+        // hog's canary counts from its own start (about when we spawned it).
+        c->t_s = c->mono_s ? *c->mono_s - t0_mono_ : c->t_s + canary_start_mono_ - t0_mono_;
         out->canary.push_back(*c);
       }
     }

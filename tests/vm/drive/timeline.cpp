@@ -123,7 +123,8 @@ std::optional<CanaryPoint> parse_canary_line(std::string_view line) {
   const auto t = number_after<double>(line, "\"t_s\":");
   const auto stall = number_after<double>(line, "\"stall_ms\":");
   if (!t || !stall) return std::nullopt;
-  return CanaryPoint{.t_s = *t, .stall_ms = *stall};
+  return CanaryPoint{
+      .t_s = *t, .stall_ms = *stall, .mono_s = number_after<double>(line, "\"mono_s\":")};
 }
 
 bool is_ready_line(std::string_view line) {

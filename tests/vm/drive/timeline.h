@@ -46,10 +46,12 @@ struct RoleRecord {
 struct CanaryPoint {
   double t_s = 0;
   double stall_ms = 0;
+  std::optional<double> mono_s;  // CLOCK_MONOTONIC of the interval's end, when the line has it
 };
 
 // A `hog --json` progress line of a canary: {"t_s": seconds since hog start, "stall_ms": worst
-// stall of the interval}. Nullopt for other lines.
+// stall of the interval}; `oomguard_vm_drive canary` adds "mono_s" (CLOCK_MONOTONIC seconds).
+// Nullopt for other lines.
 std::optional<CanaryPoint> parse_canary_line(std::string_view line);
 // True for a `hog --json` progress line whose phase shows the role holds its memory (or the
 // canary runs): "hold", "retouch" or "run".
