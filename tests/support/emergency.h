@@ -37,7 +37,8 @@ int add_file(const char* path);
 // Forgets a slot (after the owner undid its state itself).
 void remove(int slot);
 
-// Undoes everything registered, in the order above (files last). Async-signal-safe; also callable directly.
+// Undoes everything registered, in the order above (files last). Async-signal-safe; also callable
+// directly.
 void run_cleanup();
 
 }  // namespace oomguard::testing::emergency
