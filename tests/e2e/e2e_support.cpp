@@ -73,6 +73,7 @@ void expect_clean(const RunResult& r) {
   EXPECT_TRUE(r.daemon_problems.empty()) << r.daemon_problems;
   EXPECT_TRUE(r.canary_alive) << "the canary (a bystander) died";
   EXPECT_EQ(r.kills_of("canary"), 0) << "the canary was killed";
+  for (const std::string& u : r.unexplained) ADD_FAILURE() << "sources disagree: " << u;
 }
 
 std::vector<scenario::VictimInfo> victims_of(const RunResult& r, const std::string& role) {

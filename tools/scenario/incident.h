@@ -78,6 +78,7 @@ class Incident {
   void inject_fault(double t, RunResult* r);
   void summarize(RunResult* r, double end_t);
   void finish(RunResult* r);
+  void cross_check(RunResult* r) const;
 
   IncidentParams p_;
   const ScenarioSpec& spec_;

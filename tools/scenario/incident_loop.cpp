@@ -259,6 +259,43 @@ void Incident::finish(RunResult* r) {
                         .status = roles_[i].status(),
                         .ended_s = role_ended_[i]});
   }
+  r->roles.push_back({.name = "canary",
+                      .pid = canary_.pid(),
+                      .status = canary_.status(),
+                      .ended_s = std::nullopt});
+  cross_check(r);
+}
+
+void Incident::cross_check(RunResult* r) const {
+  for (const RoleOutcome& role : r->roles) {
+    if (!role.status || !WIFSIGNALED(*role.status)) continue;
+    const bool known = std::any_of(r->victims.begin(), r->victims.end(),
+                                   [&](const VictimInfo& v) { return v.pid == role.pid; });
+    if (!known) {
+      r->unexplained.push_back(role.name + " (pid " + std::to_string(role.pid) + ") died of " +
+                               describe_status(role.status) + " but no killer reported it");
+    }
+  }
+  const bool undisturbed =
+      p_.mode == Mode::kOomguard || p_.mode == Mode::kDryRun || p_.mode == Mode::kExtendedThrashing;
+  if (!undisturbed) return;
+  auto logged = [&](pid_t pid, bool dry_run) {
+    return std::any_of(r->kill_log.begin(), r->kill_log.end(), [&](const KillLogRecord& k) {
+      return k.pid == pid && k.dry_run == dry_run;
+    });
+  };
+  for (const VictimInfo& v : r->victims) {
+    if (v.killer == "oomguard" && !logged(v.pid, false)) {
+      r->unexplained.push_back("kill of pid " + std::to_string(v.pid) + " (" + v.comm +
+                               ") is missing from extended's kill log");
+    }
+  }
+  for (const CoreKill& k : r->dry_run_kills) {
+    if (!logged(k.pid, true)) {
+      r->unexplained.push_back("dry-run kill #" + std::to_string(k.id) +
+                               " is missing from extended's kill log");
+    }
+  }
 }
 
 }  // namespace oomguard::scenario

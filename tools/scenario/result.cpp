@@ -52,8 +52,12 @@ std::string describe(const RunResult& r) {
   std::string s = "scenario " + std::to_string(r.scenario) + " (" + r.key + "), mode " +
                   std::string(mode_name(r.mode)) + "\n";
   if (!r.error.empty()) return s + "  SET-UP ERROR: " + r.error + "\n";
-  s += "  outcome: " + r.outcome + "; onset " + opt_s(r.onset_s) + ", relief " + opt_s(r.relief_s) +
-       ", time to relief " + opt_s(r.ttd_s) + "\n";
+  s += "  outcome: " +
+       (r.outcome == "timeout" ? std::string("timeout (nothing ended the incident in time; the "
+                                             "runner killed what was left)")
+                               : r.outcome) +
+       "; onset " + opt_s(r.onset_s) + ", relief " + opt_s(r.relief_s) + ", time to relief " +
+       opt_s(r.ttd_s) + "\n";
   s += "  PSI during the incident (0.." + fixed(r.end_s, 1) + " s): full " +
        fixed(r.full_stall_ms, 0) + " ms, some " + fixed(r.some_stall_ms, 0) +
        " ms, worst 100 ms interval full " + fixed(r.worst_full_interval_ms, 0) + " ms\n";
@@ -89,6 +93,7 @@ std::string describe(const RunResult& r) {
   for (const std::string& n : r.notes) s += "  note: " + n + "\n";
   if (!r.daemon_problems.empty()) s += "  daemon: " + r.daemon_problems + "\n";
   for (const std::string& l : r.leftovers) s += "  LEFTOVER: " + l + "\n";
+  for (const std::string& u : r.unexplained) s += "  UNEXPLAINED: " + u + "\n";
   s += "  logs: " + r.run_dir + "\n";
   return s;
 }

@@ -74,6 +74,9 @@ struct RunResult {
 
   std::string daemon_problems;         // from Daemon::stop()
   std::vector<std::string> leftovers;  // cgroups, processes, swap state not restored
+  // Sources that disagree: a hog SIGKILLed with no killer on record, an oomguard kill missing
+  // from extended's kill log (checked where extended ran undisturbed).
+  std::vector<std::string> unexplained;
   std::string swaps_before, swaps_after;
   std::string daemon_log;
   std::vector<std::string> notes;
