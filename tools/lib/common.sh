@@ -6,7 +6,8 @@ OOMGUARD_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 # Debian packages needed to build and test (libbenchmark-dev: microbenchmarks; clang and
 # libclang-rt-14-dev: the libFuzzer target; clang-format: the CI format check).
 OOMGUARD_PACKAGES=(cmake g++ make pkg-config libjemalloc-dev liburing-dev libtomlplusplus-dev
-                   libgtest-dev libbenchmark-dev clang libclang-rt-14-dev clang-format python3 bc)
+                   libgtest-dev libbenchmark-dev clang libclang-rt-14-dev clang-format python3 bc
+                   python3-yaml systemd groff-base)
 
 log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 die() { printf 'error: %s\n' "$*" >&2; exit 1; }
