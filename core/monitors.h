@@ -45,7 +45,8 @@ class MonitorSet {
   std::uint32_t firing(std::uint64_t now_ns);
   // Index of the first trigger whose monitors all fire, or -1.
   int fired_trigger(std::uint32_t firing_mask) const;
-  // After a kill's release: only stall after now counts, kernel events before now are ignored.
+  // After a kill's release: only stall measured after now counts (kernel trigger events wake
+  // the core but no longer fire a monitor on their own).
   void reset(std::uint64_t now_ns);
   // Some pressure total grew at the last sample (poll faster).
   bool rising() const;
