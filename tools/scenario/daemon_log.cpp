@@ -1,7 +1,6 @@
 #include "tools/scenario/daemon_log.h"
 
 #include <charconv>
-#include <regex>
 #include <string>
 
 #include "tools/hog/json.h"
@@ -9,32 +8,123 @@
 namespace oomguard::scenario {
 namespace {
 
-const std::regex& kill_regex() {
-  static const std::regex re(
-      R"((DRY RUN, would kill|kill) #(\d+): (pid|group of) (\d+) \((.*)\) cgroup (\S*), )"
-      R"((\d+) MiB rss\+swap; (ranking gen \d+|fallback scan), priority (-?\d+); )"
-      R"(trigger (\S+): stall (\d+) ms in (\d+) ms; decided \+[0-9.]+ ms, (.*)$)");
-  return re;
+// Reads a line left to right; any mismatch makes ok() false (and every later step a no-op).
+// (No std::regex: GCC 12's <regex> trips -Wmaybe-uninitialized in the -O1 sanitizer builds.)
+class Cursor {
+ public:
+  explicit Cursor(std::string_view text) : rest_(text) {}
+  bool ok() const { return ok_; }
+  std::string_view rest() const { return rest_; }
+
+  // Skips past the first occurrence of `lit`.
+  Cursor& after(std::string_view lit) {
+    const std::size_t at = ok_ ? rest_.find(lit) : std::string_view::npos;
+    if (at == std::string_view::npos) return fail();
+    rest_.remove_prefix(at + lit.size());
+    return *this;
+  }
+  // Requires `lit` right here.
+  Cursor& expect(std::string_view lit) {
+    if (!ok_ || rest_.substr(0, lit.size()) != lit) return fail();
+    rest_.remove_prefix(lit.size());
+    return *this;
+  }
+  bool accept(std::string_view lit) {
+    if (!ok_ || rest_.substr(0, lit.size()) != lit) return false;
+    rest_.remove_prefix(lit.size());
+    return true;
+  }
+  // Text up to the first `delim` (consumed).
+  std::string until(std::string_view delim) {
+    const std::size_t at = ok_ ? rest_.find(delim) : std::string_view::npos;
+    if (at == std::string_view::npos) {
+      fail();
+      return {};
+    }
+    std::string out(rest_.substr(0, at));
+    rest_.remove_prefix(at + delim.size());
+    return out;
+  }
+  template <typename T>
+  T number() {
+    T v{};
+    if (!ok_) return v;
+    const auto [end, ec] = std::from_chars(rest_.data(), rest_.data() + rest_.size(), v);
+    if (ec != std::errc() || end == rest_.data()) {
+      fail();
+      return v;
+    }
+    rest_.remove_prefix(static_cast<std::size_t>(end - rest_.data()));
+    return v;
+  }
+
+ private:
+  Cursor& fail() {
+    ok_ = false;
+    rest_ = {};
+    return *this;
+  }
+  std::string_view rest_;
+  bool ok_ = true;
+};
+
+// "... kill #N: pid P (comm) cgroup C, R MiB rss+swap; SOURCE, priority Q; trigger T: stall S
+// ms in W ms; decided +D ms, OUTCOME" (or "DRY RUN, would kill #N: ...").
+bool parse_kill(std::string_view line, CoreKill* k) {
+  const std::size_t dry = line.find("DRY RUN, would kill #");
+  const std::size_t real = line.find("kill #");
+  if (dry == std::string_view::npos && real == std::string_view::npos) return false;
+  k->dry_run = dry != std::string_view::npos;
+  Cursor c(line.substr(k->dry_run ? dry : real));
+  c.after("kill #");
+  k->id = c.number<int>();
+  c.expect(": ");
+  k->group = c.accept("group of ");
+  if (!k->group) c.expect("pid ");
+  k->pid = c.number<pid_t>();
+  c.expect(" (");
+  k->comm = c.until(") cgroup ");  // a comm may hold spaces and parentheses
+  k->cgroup = c.until(", ");
+  k->rss_mib = c.number<long>();
+  c.expect(" MiB rss+swap; ");
+  k->source = c.until(", priority ");
+  k->priority = c.number<int>();
+  c.expect("; trigger ");
+  k->trigger = c.until(": stall ");
+  k->stall_ms = c.number<long>();
+  c.expect(" ms in ");
+  k->window_ms = c.number<long>();
+  c.expect(" ms; decided +").after(" ms, ");
+  k->signal_sent = !k->dry_run && c.rest().substr(0, 12) == "SIGKILL sent";
+  return c.ok() && (k->source == "fallback scan" || k->source.rfind("ranking gen ", 0) == 0);
 }
 
-const std::regex& release_regex() {
-  static const std::regex re(
-      R"(kill #(\d+) (released|NOT released within the timeout): (\d+) MiB freed, )"
-      R"(([0-9.]+) ms after the signal, ([0-9.]+) ms after the trigger)");
-  return re;
+// "kill #N released: F MiB freed, X ms after the signal, Y ms after the trigger" (or
+// "kill #N NOT released within the timeout: ...").
+bool parse_release(std::string_view line, CoreRelease* r) {
+  Cursor c(line);
+  c.after("kill #");
+  r->id = c.number<int>();
+  if (c.accept(" NOT released within the timeout: ")) {
+    r->timed_out = true;
+  } else {
+    c.expect(" released: ");
+  }
+  r->freed_mib = c.number<long>();
+  c.expect(" MiB freed, ");
+  r->after_signal_ms = c.number<double>();
+  c.expect(" ms after the signal, ");
+  r->after_trigger_ms = c.number<double>();
+  c.expect(" ms after the trigger");
+  return c.ok();
 }
 
-// Numbers the regexes already matched as digits; 0 if not a number after all.
-long to_long(const std::string& s) {
-  long v = 0;
-  std::from_chars(s.data(), s.data() + s.size(), v);
-  return v;
-}
-
-double to_double(const std::string& s) {
-  double v = 0;
-  std::from_chars(s.data(), s.data() + s.size(), v);
-  return v;
+// The pid in "... (pid N)..." after `marker`, or 0.
+pid_t pid_after(std::string_view line, std::string_view marker) {
+  Cursor c(line);
+  c.after(marker).after("(pid ");
+  const pid_t pid = c.number<pid_t>();
+  return c.ok() ? pid : 0;
 }
 
 std::string string_member(const hog::JsonValue& object, std::string_view key) {
@@ -64,46 +154,21 @@ std::string kv_field(std::string_view text, std::string_view key) {
 
 }  // namespace
 
-CoreLine parse_core_line(std::string_view text) {
+CoreLine parse_core_line(std::string_view line) {
   CoreLine out;
-  const std::string line(text);
-  std::smatch m;
-  if (std::regex_search(line, m, kill_regex())) {
+  if (parse_kill(line, &out.kill)) {
     out.kind = CoreLine::Kind::kKill;
-    CoreKill& k = out.kill;
-    k.dry_run = m[1].str() != "kill";
-    k.id = static_cast<int>(to_long(m[2].str()));
-    k.group = m[3].str() != "pid";
-    k.pid = static_cast<pid_t>(to_long(m[4].str()));
-    k.comm = m[5].str();
-    k.cgroup = m[6].str();
-    k.rss_mib = to_long(m[7].str());
-    k.source = m[8].str();
-    k.priority = static_cast<int>(to_long(m[9].str()));
-    k.trigger = m[10].str();
-    k.stall_ms = to_long(m[11].str());
-    k.window_ms = to_long(m[12].str());
-    k.signal_sent = !k.dry_run && m[13].str().rfind("SIGKILL sent", 0) == 0;
-    return out;
-  }
-  if (std::regex_search(line, m, release_regex())) {
+  } else if (parse_release(line, &out.release)) {
     out.kind = CoreLine::Kind::kRelease;
-    out.release.id = static_cast<int>(to_long(m[1].str()));
-    out.release.timed_out = m[2].str() != "released";
-    out.release.freed_mib = to_long(m[3].str());
-    out.release.after_signal_ms = to_double(m[4].str());
-    out.release.after_trigger_ms = to_double(m[5].str());
-    return out;
+  } else if (line.find("extended: started ") != std::string_view::npos) {
+    out.extended_pid = pid_after(line, "extended: started ");
+    if (out.extended_pid > 0) out.kind = CoreLine::Kind::kExtendedStarted;
+  } else if (line.find("WARNING: extended (pid ") != std::string_view::npos) {
+    out.extended_pid = pid_after(line, "WARNING: extended ");
+    if (out.extended_pid > 0) out.kind = CoreLine::Kind::kExtendedExited;
   }
-  static const std::regex started(R"(extended: started .* \(pid (\d+)\))");
-  static const std::regex exited(R"(WARNING: extended \(pid (\d+)\) (exited|was killed))");
-  if (std::regex_search(line, m, started)) {
-    out.kind = CoreLine::Kind::kExtendedStarted;
-    out.extended_pid = static_cast<pid_t>(to_long(m[1].str()));
-  } else if (std::regex_search(line, m, exited)) {
-    out.kind = CoreLine::Kind::kExtendedExited;
-    out.extended_pid = static_cast<pid_t>(to_long(m[1].str()));
-  }
+  out.kill = out.kind == CoreLine::Kind::kKill ? out.kill : CoreKill{};
+  out.release = out.kind == CoreLine::Kind::kRelease ? out.release : CoreRelease{};
   return out;
 }
 

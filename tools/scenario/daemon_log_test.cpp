@@ -41,6 +41,21 @@ TEST(CoreLine, ParsesADryRunAndAFailedSignal) {
       "500; trigger t: stall 1 ms in 1000 ms; decided +0.1 ms, SIGKILL FAILED: No such process");
   ASSERT_EQ(failed.kind, CoreLine::Kind::kKill);
   EXPECT_EQ(failed.kill.comm, "x y");
+  const CoreLine paren = parse_core_line(
+      "oomguard-core: kill #9: pid 6 (a (b)) cgroup /c, 2 MiB rss+swap; fallback scan, priority "
+      "500; trigger t: stall 1 ms in 1000 ms; decided +0.1 ms, SIGKILL sent");
+  ASSERT_EQ(paren.kind, CoreLine::Kind::kKill);
+  EXPECT_EQ(paren.kill.comm, "a (b)");
+  EXPECT_EQ(paren.kill.cgroup, "/c");
+  EXPECT_TRUE(paren.kill.signal_sent);
+  // Truncated or foreign lines are not kills.
+  EXPECT_EQ(parse_core_line("oomguard-core: kill #9: pid 6 (a) cgroup /c, 2 MiB").kind,
+            CoreLine::Kind::kOther);
+  EXPECT_EQ(parse_core_line("oomguard-core: kill #9: pid x (a) cgroup /c, 2 MiB rss+swap; "
+                            "fallback scan, priority 5; trigger t: stall 1 ms in 2 ms; decided "
+                            "+0.1 ms, SIGKILL sent")
+                .kind,
+            CoreLine::Kind::kOther);
   EXPECT_FALSE(failed.kill.signal_sent);
 }
 
