@@ -36,10 +36,11 @@ vm_check "oomguard-core starts and reaches its steady state" vm_oomguard_start "
 core=$VM_CORE_PID
 ext=$(vm_oomguard_extended_pid)
 log=$VM_CORE_LOG
+armed=': kernel trigger armed'
 for line in 'cgroup: ok, moved into /oomguard' 'memory.min: ok, 32 MiB on /oomguard' \
             'mlockall: ok' 'SCHED_FIFO: ok, priority 10' 'oom_score_adj: ok, -1000' \
-            'monitor memory_full: pressure memory full 100ms/1000ms on system: kernel trigger armed' \
-            'monitor work_some: pressure memory some 50ms/500ms on work: kernel trigger armed' \
+            "monitor memory_full: pressure memory full 100ms/1000ms on system$armed" \
+            "monitor work_some: pressure memory some 50ms/500ms on work$armed" \
             'psi triggers: ok'; do
   vm_check "core says '$line'" grep -qF "$line" "$log"
 done

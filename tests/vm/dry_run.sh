@@ -24,13 +24,18 @@ vm_cgroup_exec "$hogcg" "$VM_BIN/hog" --json --comm hog anon --total-mib $((3 * 
 job=$!
 vm_check "the hog runs in /work/hog" vm_wait_until 10 grep -q . "$hogcg/cgroup.procs"
 hog=$(head -n 1 "$hogcg/cgroup.procs")
-vm_check "a would-be kill is logged" vm_wait_until 60 grep -q 'DRY RUN, would kill #1:' "$VM_CORE_LOG"
+vm_check "a would-be kill is logged" \
+  vm_wait_until 60 grep -q 'DRY RUN, would kill #1:' "$VM_CORE_LOG"
 vm_check "the hog is still alive after it" kill -0 "$hog"
 line=$(grep 'DRY RUN, would kill #1:' "$VM_CORE_LOG")
-vm_check "the line names the hog and the reason: $line" sh -c "echo '$line' | grep -q \
-  'would kill #1: pid $hog (hog) cgroup /work/hog, [0-9]* MiB rss+swap; ranking gen [0-9]*, priority 500; trigger memory_[a-z]*: stall [0-9]* ms in 1000 ms; .*no signal sent'"
-vm_check "the kill log records it as a dry run with its trigger" vm_wait_until 10 sh -c \
-  "grep -q '\"kill_id\":1,.*\"victim\":{\"pid\":$hog,.*\"trigger\":{.*\"dry_run\":true' '$out/kills.jsonl'"
+expected="would kill #1: pid $hog (hog) cgroup /work/hog, [0-9]* MiB rss+swap; ranking gen [0-9]*,"
+expected="$expected priority 500; trigger memory_[a-z]*: stall [0-9]* ms in 1000 ms;"
+expected="$expected .*no signal sent"
+vm_check "the line names the hog and the reason: $line" \
+  sh -c "echo '$line' | grep -q '$expected'"
+record="\"kill_id\":1,.*\"victim\":{\"pid\":$hog,.*\"trigger\":{.*\"dry_run\":true"
+vm_check "the kill log records it as a dry run with its trigger" \
+  vm_wait_until 10 grep -q "$record" "$out/kills.jsonl"
 echo 1 >"$hogcg/cgroup.kill"
 wait "$job"
 vm_check "the hog was ended by the test (status $?), oomguard sent no signal" \

@@ -45,7 +45,8 @@ line=$(grep 'kill #1:' "$VM_CORE_LOG")
 size=$(echo "$line" | sed -n 's/.* \([0-9]*\) MiB rss+swap.*/\1/p')
 vm_check "by oomguard, priority 100, rule 'batch': $line" \
   sh -c "echo '$line' | grep -q 'pid [0-9]* (batch) cgroup /work/low, .* priority 100;'"
-vm_check "the victim ($size MiB) was smaller than the survivor (110 MiB)" test "${size:-999}" -lt 110
+vm_check "the victim ($size MiB) was smaller than the survivor (110 MiB)" \
+  test "${size:-999}" -lt 110
 vm_check "one kill" test "$(vm_core_kills)" -eq 1
 vm_check "no memcg OOM kill in /work" test "$(vm_cgroup_key "$work" memory.events oom_kill)" -eq 0
 vm_check "oomguard-core stops cleanly" vm_oomguard_stop
