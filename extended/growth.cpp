@@ -1,6 +1,7 @@
 #include "extended/growth.h"
 
 #include <algorithm>
+#include <limits>
 
 namespace oomguard::extended {
 namespace {
@@ -45,13 +46,28 @@ void GrowthTracker::record(const ScanResult& scan) {
 }
 
 std::int64_t GrowthTracker::rate(const History& h) const {
-  if (h.samples.size() < 2) return 0;
-  const Sample& a = h.samples.front();
-  const Sample& b = h.samples.back();
-  const std::uint64_t span_ns = b.time_ns - a.time_ns;
+  const std::vector<Sample>& s = h.samples;
+  if (s.size() < 2) return 0;
+  const Sample& newest = s.back();
+  const std::uint64_t span_ns = newest.time_ns - s.front().time_ns;
   if (span_ns == 0 || span_ns < window_ns_ / 10) return 0;
-  const double delta = static_cast<double>(b.bytes) - static_cast<double>(a.bytes);
-  return static_cast<std::int64_t>(delta * 1e9 / static_cast<double>(span_ns));
+  // Baselines: every older sample at least window/32 before the newest (s.front() always is, as
+  // span >= window/10). Slopes are bytes/s; lo and hi bound them.
+  const std::uint64_t min_age_ns = window_ns_ / 32;
+  double lo = std::numeric_limits<double>::infinity();
+  double hi = -lo;
+  for (std::size_t i = 0; i + 1 < s.size(); ++i) {
+    const std::uint64_t age_ns = newest.time_ns - s[i].time_ns;
+    if (age_ns < min_age_ns) break;  // the rest are younger still
+    const double delta = static_cast<double>(newest.bytes) - static_cast<double>(s[i].bytes);
+    const double slope = delta * 1e9 / static_cast<double>(age_ns);
+    lo = std::min(lo, slope);
+    hi = std::max(hi, slope);
+  }
+  // The slope nearest zero; 0 when they disagree in sign (no sustained growth or shrinking).
+  if (lo > 0) return static_cast<std::int64_t>(lo);
+  if (hi < 0) return static_cast<std::int64_t>(hi);
+  return 0;
 }
 
 std::int64_t GrowthTracker::process_growth(pid_t pid, std::uint64_t start_time_ticks) const {

@@ -1,8 +1,14 @@
 // extended/growth.h — recent memory growth of processes (keyed by pid + start time, so a reused
 // pid starts afresh) and cgroups (keyed by cgroup id), from the sizes of successive scans.
-// growth_bytes_per_s = (newest - oldest sample within the window) / their time span; reported
-// only once the span covers at least a tenth of the window (0 before). Samples are thinned to
-// about 16 per window, so memory stays bounded whatever the scan rate. Pure: fed ScanResults.
+// growth_bytes_per_s is the growth sustained over the window: of the slopes to the newest sample
+// from each kept sample at least window/32 older (so fast scans do not measure a slope over a
+// few hundred ms), the one nearest zero, or 0 when they disagree in sign. A steady leak reads its
+// rate; a one-time step (a start-up allocation, a free) or a leak that stopped reads 0 once a
+// kept sample from after the change is window/32 old (within 2 s at a 30 s window and 1 s
+// scans); a new leak in a long-running process reads less than its rate while the window still
+// holds samples from before it. Reported only once the samples span at least a tenth of the
+// window (0 before). Samples are thinned to about 16 per window, so memory stays bounded whatever
+// the scan rate. Pure: fed ScanResults.
 #pragma once
 
 #include <sys/types.h>

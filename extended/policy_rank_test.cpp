@@ -109,6 +109,34 @@ TEST(Rank, FastGrowingLeakerOutranksBiggerStaticProcess) {
   EXPECT_EQ(order(rank_of(now.scan(), c, {}, &growth)), (V{"p:10", "p:20"}));
 }
 
+// docs/benchmarks.md finding 2: the static process's cgroup was seen empty, then holding 250 MiB
+// from the first second on; the leaker's cgroup grows 20 MiB/s. At 10 s the old estimate gave the
+// static cgroup 25 MiB/s (badness 250 + 750 MiB, ahead of the leaker's 200 + 600 MiB) while its
+// process, first seen at 250 MiB, was published with badness 250 MiB. Now the step reads 0.
+TEST(Rank, StartupAllocationDoesNotOutrankASteadyLeaker) {
+  config::Config c = test_config();
+  c.extended.growth_weight = 1.0;
+  c.extended.growth_window_ms = 30000;
+  GrowthTracker growth(c.extended.growth_window_ms);
+  auto scan_at = [](std::uint64_t t_s) {
+    ScanBuilder b;
+    b.at(t_s * 1'000'000'000).cgroup("static", t_s == 0 ? 0 : 250).cgroup("leak", 20 * t_s);
+    if (t_s > 0) b.process("static", {.pid = 10, .comm = "static", .rss_mib = 250});
+    b.process("leak", {.pid = 20, .comm = "leaker", .rss_mib = 20 * t_s});
+    return b;
+  };
+  for (std::uint64_t t = 0; t < 10; ++t) growth.record(scan_at(t).scan());
+  ScanBuilder now = scan_at(10);
+  growth.record(now.scan());
+  EXPECT_EQ(growth.cgroup_growth(now.scan().cgroups[now.index("static")].id), 0);
+  const Ranking r = rank_of(now.scan(), c, {}, &growth);
+  EXPECT_EQ(order(r), (V{"p:20", "p:10"}));
+  EXPECT_EQ(r.entries[0].growth_bytes_per_s, static_cast<std::int64_t>(20 * kMiB));
+  EXPECT_EQ(r.entries[0].badness, (200 + 20 * 30) * kMiB);
+  EXPECT_EQ(r.entries[1].growth_bytes_per_s, 0);
+  EXPECT_EQ(r.entries[1].badness, 250 * kMiB);
+}
+
 ScanBuilder group_tree(bool oom_group) {
   ScanBuilder b;
   b.cgroup("svc", 900, oom_group).cgroup("svc/inner", 500);
