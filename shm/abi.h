@@ -27,7 +27,7 @@ static_assert(std::atomic<std::int32_t>::is_always_lock_free);
 
 inline constexpr std::uint32_t kMagic = 0x474D4F4F;  // "OOMG" in memory order
 inline constexpr std::uint16_t kAbiMajor = 1;
-inline constexpr std::uint16_t kAbiMinor = 0;
+inline constexpr std::uint16_t kAbiMinor = 1;
 
 inline constexpr std::uint32_t kRankingSlots = 2;       // the seqcount latch
 inline constexpr std::uint32_t kRankingCapacity = 256;  // entries per snapshot
@@ -118,7 +118,11 @@ struct SnapshotHeader {
   std::uint64_t created_ns;  // CLOCK_MONOTONIC, by extended
   std::uint32_t count;       // <= ranking_capacity
   std::uint32_t crc32c;      // over generation, created_ns, count and entries[0, count)
-  std::uint64_t reserved[4];
+  // ABI 1.1: the newest pid the kernel had handed out when the scan began (/proc/loadavg);
+  // pids after it are processes the ranking cannot know. 0 = not known (a 1.0 writer). Not
+  // under crc32c (1.0 readers check it without this field); the sequence rules out tearing.
+  std::uint64_t last_pid;
+  std::uint64_t reserved[3];
 };
 
 struct RankingSlot {
@@ -230,6 +234,7 @@ static_assert(offsetof(SnapshotHeader, generation) == 8);
 static_assert(offsetof(SnapshotHeader, created_ns) == 16);
 static_assert(offsetof(SnapshotHeader, count) == 24);
 static_assert(offsetof(SnapshotHeader, crc32c) == 28);
+static_assert(offsetof(SnapshotHeader, last_pid) == 32);
 static_assert(sizeof(RankingSlot) == 64 + kRankingCapacity * 384);
 
 static_assert(sizeof(KillEvent) == 512);

@@ -83,6 +83,7 @@ const Row kComputed[] = {
     OOMG_FIELD(SnapshotHeader, created_ns),
     OOMG_FIELD(SnapshotHeader, count),
     OOMG_FIELD(SnapshotHeader, crc32c),
+    OOMG_FIELD(SnapshotHeader, last_pid),
     OOMG_FIELD(SnapshotHeader, reserved),
 
     OOMG_TYPE(RankingSlot),

@@ -88,7 +88,8 @@ TEST(NoAlloc, SteadyStatePathsNeverAllocate) {
 
   g_counting = true;
   for (std::uint64_t g = 1; g <= 5000; ++g) {
-    writer.publish(testing::make_entries(g, *entries), testing::created_for(g));
+    writer.publish(testing::make_entries(g, *entries), testing::created_for(g),
+                   testing::last_pid_for(g));
     if (reader->read() == ReadStatus::kNew) ++news;
     if (reader->read() == ReadStatus::kUnchanged) ++unchanged;
     producer.push(event);

@@ -67,7 +67,7 @@ RankingWriter::RankingWriter(Region& region)
               : 1) {}
 
 std::uint64_t RankingWriter::publish(std::span<const RankingEntry> entries,
-                                     std::uint64_t created_ns) {
+                                     std::uint64_t created_ns, std::uint64_t last_pid) {
   // next_generation_ == 0: head_generation was UINT64_MAX (only a corrupted region gets there).
   if (!region_->usable() || entries.size() > kRankingCapacity || next_generation_ == 0) return 0;
   const std::uint64_t g = next_generation_++;
@@ -86,6 +86,7 @@ std::uint64_t RankingWriter::publish(std::span<const RankingEntry> entries,
   store_word(base + offsetof(SnapshotHeader, generation), g);
   store_word(base + offsetof(SnapshotHeader, created_ns), created_ns);
   store_word(base + offsetof(SnapshotHeader, count), (std::uint64_t{crc} << 32) | count);
+  store_word(base + offsetof(SnapshotHeader, last_pid), last_pid);
   store_words(base + offsetof(RankingSlot, entries),
               reinterpret_cast<const std::byte*>(entries.data()), entries.size_bytes());
 
@@ -150,6 +151,7 @@ RankingReader::Attempt RankingReader::copy_slot(std::uint64_t g) {
   const std::uint64_t generation = load_word(base + offsetof(SnapshotHeader, generation));
   const std::uint64_t created_ns = load_word(base + offsetof(SnapshotHeader, created_ns));
   const std::uint64_t count_crc = load_word(base + offsetof(SnapshotHeader, count));
+  const std::uint64_t last_pid = load_word(base + offsetof(SnapshotHeader, last_pid));
   const auto count = static_cast<std::uint32_t>(count_crc);
   const auto crc = static_cast<std::uint32_t>(count_crc >> 32);
   const std::uint32_t n = std::min(count, kRankingCapacity);
@@ -165,6 +167,7 @@ RankingReader::Attempt RankingReader::copy_slot(std::uint64_t g) {
   // R6: the copy is stable; now judge it.
   scratch_->generation = generation;
   scratch_->created_ns = created_ns;
+  scratch_->last_pid = last_pid;
   scratch_->count = count;
   if (generation != g || count > kRankingCapacity) return Attempt::kBad;
   const std::span<const RankingEntry> entries(scratch_->entries, count);

@@ -3,7 +3,8 @@
 // Protocol (a seqcount latch over kRankingSlots slots; numbers refer to the comments in
 // rankings.cpp). Generation g (1, 2, ...) is written into slot g % kRankingSlots:
 //   writer  W1 slot.sequence = 2g-1 (relaxed), release fence
-//           W2 payload: generation, created_ns, count|crc32c, entries — relaxed 8-byte stores
+//           W2 payload: generation, created_ns, count|crc32c, last_pid, entries — relaxed
+//              8-byte stores
 //           W3 slot.sequence = 2g (release)
 //           W4 head_generation = g (release)
 //   reader  R1 g = head_generation (acquire; pairs with W4)
@@ -32,6 +33,7 @@ namespace oomguard::shm {
 struct Snapshot {
   std::uint64_t generation;
   std::uint64_t created_ns;
+  std::uint64_t last_pid;  // SnapshotHeader::last_pid: 0 = not known
   std::uint32_t count;
   RankingEntry entries[kRankingCapacity];
 };
@@ -51,11 +53,13 @@ class RankingWriter {  // extended
   // Continues after the region's head_generation (a restarted extended never reuses one).
   explicit RankingWriter(Region& region);
 
-  // Publishes entries with created_ns (CLOCK_MONOTONIC) and returns its generation; returns 0 and
+  // Publishes entries with created_ns (CLOCK_MONOTONIC) and last_pid (the newest pid when the
+  // scan began, 0 = not known) and returns its generation; returns 0 and
   // writes nothing if entries.size() > kRankingCapacity, the region is not usable or the
   // generations are exhausted (a corrupted head_generation of UINT64_MAX). The entries are not
   // validated here: the reader does that.
-  std::uint64_t publish(std::span<const RankingEntry> entries, std::uint64_t created_ns);
+  std::uint64_t publish(std::span<const RankingEntry> entries, std::uint64_t created_ns,
+                        std::uint64_t last_pid = 0);
 
   std::uint64_t last_generation() const { return next_generation_ - 1; }
 

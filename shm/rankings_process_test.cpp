@@ -36,7 +36,7 @@ std::uint64_t now_us() {
   static std::array<RankingEntry, kRankingCapacity> scratch;
   for (;;) {
     const std::uint64_t g = w.last_generation() + 1;
-    w.publish(testing::make_entries(g, scratch), testing::created_for(g));
+    w.publish(testing::make_entries(g, scratch), testing::created_for(g), testing::last_pid_for(g));
   }
 }
 

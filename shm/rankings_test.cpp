@@ -19,7 +19,7 @@ class RankingsTest : public ::testing::Test {
  protected:
   std::uint64_t publish_pattern(RankingWriter& w) {
     const std::uint64_t g = w.last_generation() + 1;
-    return w.publish(make_entries(g, scratch_), testing::created_for(g));
+    return w.publish(make_entries(g, scratch_), testing::created_for(g), testing::last_pid_for(g));
   }
   std::byte* slot_bytes(std::uint64_t g) {
     return reinterpret_cast<std::byte*>(

@@ -76,7 +76,8 @@ void run(std::uint32_t max_retries, std::uint64_t publishes) {
     RankingWriter w(region);
     auto scratch = std::make_unique<std::array<RankingEntry, kRankingCapacity>>();
     for (std::uint64_t g = 1; g <= publishes; ++g) {
-      if (w.publish(testing::make_entries(g, *scratch), testing::created_for(g)) != g) {
+      if (w.publish(testing::make_entries(g, *scratch), testing::created_for(g),
+                    testing::last_pid_for(g)) != g) {
         ++wrong_generation;
       }
     }

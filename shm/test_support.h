@@ -49,6 +49,7 @@ inline std::uint32_t count_for(std::uint64_t g) {
 }
 
 inline std::uint64_t created_for(std::uint64_t g) { return g * 1000 + 7; }
+inline std::uint64_t last_pid_for(std::uint64_t g) { return g * 3 + 300; }
 
 inline RankingEntry make_entry(std::uint64_t g, std::uint32_t i) {
   const std::uint64_t k = g + i;
@@ -85,6 +86,7 @@ inline const char* snapshot_mismatch(const Snapshot& s) {
   if (s.generation == 0) return "generation 0";
   if (s.count != count_for(s.generation)) return "count";
   if (s.created_ns != created_for(s.generation)) return "created_ns";
+  if (s.last_pid != last_pid_for(s.generation)) return "last_pid";
   for (std::uint32_t i = 0; i < s.count; ++i) {
     const RankingEntry want = make_entry(s.generation, i);
     if (std::memcmp(&want, &s.entries[i], sizeof want) != 0) return "entry";
