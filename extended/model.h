@@ -129,7 +129,8 @@ struct ScanStats {
 struct ScanResult {
   std::vector<CgroupInfo> cgroups{};  // [0] is the scope root; parents before children
   std::vector<ProcessInfo> processes{};
-  std::uint64_t time_ns = 0;  // CLOCK_MONOTONIC at the start of the scan
+  std::uint64_t time_ns = 0;   // CLOCK_MONOTONIC at the start of the scan
+  std::uint64_t last_pid = 0;  // /proc/loadavg's newest pid at the start; 0 = not read
   ScanStats stats{};
 };
 
@@ -168,6 +169,7 @@ struct RankingStats {
 struct Ranking {
   std::vector<RankedEntry> entries{};  // the full deterministic kill order; publish the first K
   std::uint64_t scan_time_ns = 0;
+  std::uint64_t scan_last_pid = 0;  // ScanResult::last_pid
   RankingStats stats{};
 };
 

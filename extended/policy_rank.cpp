@@ -249,6 +249,7 @@ void RankBuilder::emit_level(std::size_t cg) {
 
 Ranking RankBuilder::run() {
   out_.scan_time_ns = scan_.time_ns;
+  out_.scan_last_pid = scan_.last_pid;
   const auto first = start();
   if (!first) return std::move(out_);
   start_ = *first;

@@ -54,7 +54,7 @@ Publisher::Published Publisher::publish(const Ranking& ranking, std::uint32_t to
                                           .cgroup_id = entry.cgroup_id,
                                           .rule_name = entry.rule_name});
   }
-  result.generation = writer_.publish(buffer_, created_ns);
+  result.generation = writer_.publish(buffer_, created_ns, ranking.scan_last_pid);
   if (result.generation == 0) return result;
   result.count = buffer_.size();
   remembered.generation = result.generation;

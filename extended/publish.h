@@ -34,7 +34,8 @@ class Publisher {
     std::size_t count = 0;         // entries published
     std::size_t skipped = 0;       // entries among the top K that did not fit the ABI
   };
-  // Publishes the first min(top_k, kRankingCapacity) representable entries with created_ns.
+  // Publishes the first min(top_k, kRankingCapacity) representable entries with created_ns and
+  // the ranking's scan_last_pid.
   Published publish(const Ranking& ranking, std::uint32_t top_k, std::uint64_t created_ns);
 
   // The rule name of the published entry the event's victim came from; "" when the generation

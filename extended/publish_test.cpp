@@ -45,6 +45,7 @@ TEST(Publish, TopKGoesToTheRegionAndRulesAreRemembered) {
   ranking.entries.push_back(group);
   ranking.entries.push_back(process_entry(104, ""));
 
+  ranking.scan_last_pid = 4242;
   Publisher publisher(region);
   const Publisher::Published p = publisher.publish(ranking, 3, 777);
   EXPECT_EQ(p.generation, 1u);
@@ -57,6 +58,7 @@ TEST(Publish, TopKGoesToTheRegionAndRulesAreRemembered) {
   ASSERT_NE(s, nullptr);
   EXPECT_EQ(s->generation, 1u);
   EXPECT_EQ(s->created_ns, 777u);
+  EXPECT_EQ(s->last_pid, 4242u);
   ASSERT_EQ(s->count, 3u);
   EXPECT_EQ(s->entries[0].pid, 101);
   EXPECT_EQ(s->entries[0].rule_index, 2u);

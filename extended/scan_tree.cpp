@@ -15,6 +15,7 @@
 #include <cstring>
 #include <deque>
 
+#include "core/parse.h"
 #include "extended/scan_parse.h"
 
 namespace oomguard::extended {
@@ -247,6 +248,13 @@ void Scanner::collect_cgroup(std::span<const FileRead* const> files, Node* node,
 Result<ScanResult> Scanner::scan() {
   ScanResult out;
   out.time_ns = monotonic_ns();
+  // Before listing any process: pids after this one are new to this scan (core checks them).
+  char loadavg[128];
+  std::int32_t last_pid = 0;
+  const ssize_t n = read_file_at(params_.proc.dirfd, "loadavg", loadavg);
+  if (n > 0 && core::parse_loadavg_last_pid({loadavg, static_cast<std::size_t>(n)}, &last_pid)) {
+    out.last_pid = static_cast<std::uint64_t>(last_pid);
+  }
   auto nodes = walk(&out.stats);
   if (!nodes) return nodes.error();
   pending_.clear();

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <fstream>
 #include <functional>
 #include <map>
 #include <sstream>
@@ -147,7 +148,10 @@ TEST(ScannerFake, V2TreeFields) {
   FakeTree t = make_tree(false);
   populate(t);
   Readers readers;
+  EXPECT_EQ(scan_with(t, readers.plain.get()).last_pid, 0u) << "no loadavg: not known";
+  std::ofstream(t.dir() + "/proc/loadavg") << "0.52 0.58 0.59 2/245 8123\n";
   const ScanResult s = scan_with(t, readers.plain.get());
+  EXPECT_EQ(s.last_pid, 8123u);
   ASSERT_EQ(s.cgroups.size(), 6u);
   EXPECT_EQ(s.cgroups[0].path, "");
   EXPECT_EQ(s.processes.size(), 7u);
