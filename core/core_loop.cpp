@@ -173,6 +173,7 @@ bool CoreLoop::choose(std::uint64_t now, Victim* victim) {
     } else if (snap->created_ns + stale_ns < now || beat + stale_ns < now) {
       why = "ranking is stale (extended stopped or slow)";
     } else if (deps_.finder->from_snapshot(*snap, g, victim)) {
+      check_newer_processes(*snap, g, victim);
       return true;
     } else {
       why = "no ranked entry passed validation";
@@ -181,6 +182,28 @@ bool CoreLoop::choose(std::uint64_t now, Victim* victim) {
   log_line("%s: last rejection '%s'; choosing by fallback scan", why,
            reject_name(deps_.finder->last_reject()));
   return deps_.finder->fallback(g, config_.fallback, config_.fallback_max_procs, victim);
+}
+
+// A ranking is a scan's view: a process started since then (a sudden thrash within one scan
+// interval) is not in it. Such a process larger than the ranked choice is the likelier culprit.
+void CoreLoop::check_newer_processes(const shm::Snapshot& snap, const Guard& g, Victim* victim) {
+  if (snap.last_pid == 0) {
+    log_line(
+        "ranking gen %llu does not say which processes are newer (extended before ABI 1.1): "
+        "trusting it as is",
+        static_cast<unsigned long long>(snap.generation));
+    return;
+  }
+  Victim newer;
+  if (!deps_.finder->newer_and_larger(snap, g, *victim, config_.fallback_max_procs, &newer)) return;
+  log_line(
+      "ranking gen %llu predates pid %d (%s, %llu MiB rss+swap), larger than its choice %s "
+      "(%llu MiB): choosing the newer process",
+      static_cast<unsigned long long>(snap.generation), newer.pid, newer.comm.c_str(),
+      static_cast<unsigned long long>(newer.rss_swap_bytes >> 20), victim->comm.c_str(),
+      static_cast<unsigned long long>(victim->rss_swap_bytes >> 20));
+  close_victim(victim);
+  *victim = newer;
 }
 
 void CoreLoop::decide(std::uint64_t now, int trigger, std::uint32_t mask) {

@@ -57,6 +57,7 @@ class CoreLoop {
   void on_wakeup(std::uint64_t now_ns);
   void decide(std::uint64_t now_ns, int trigger, std::uint32_t mask);
   bool choose(std::uint64_t now_ns, Victim* victim);
+  void check_newer_processes(const shm::Snapshot& snap, const Guard& g, Victim* victim);
   void finish_release(std::uint64_t now_ns, bool timed_out);
   bool handle_signal();
   void arm_timer(std::uint64_t interval_ns);

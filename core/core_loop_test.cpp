@@ -152,6 +152,48 @@ TEST_F(CoreLoopTest, FreshRankingIsUsedStaleRankingFallsBack) {
   EXPECT_EQ(h_.killer()[1].pid, child_.pid());  // fallback: the largest in scope
 }
 
+// The ranking's first entry is valid, but a process started after its scan holds more: the
+// newer process dies (the ranking cannot know it); a newer but smaller one does not.
+TEST_F(CoreLoopTest, ALargerProcessNewerThanTheRankingIsChosenOverIt) {
+  ChildProcess ranked;
+  write_fake_process(h_.tree(), {.pid = ranked.pid(),
+                                 .start_time_ticks = ranked.start_time_ticks(),
+                                 .comm = "ranked",
+                                 .cgroup = "sandbox",
+                                 .rss_kb = 1024});
+  const shm::RankingEntry entry =
+      testing::process_entry(ranked.pid(), ranked.start_time_ticks(), "ranked", "sandbox");
+  ChildProcess small, late;
+  write_fake_process(h_.tree(), {.pid = small.pid(),
+                                 .start_time_ticks = small.start_time_ticks(),
+                                 .comm = "small",
+                                 .cgroup = "sandbox",
+                                 .rss_kb = 32 * 1024});  // < the entry's 64 MiB
+  shm::EventConsumer consumer(h_.region());
+  shm::KillEvent events[4];
+
+  h_.publish(&entry, 1, 0, ranked.pid());  // `small` and `late` started after the scan
+  h_.run(3000, 10, 50);
+  ASSERT_EQ(h_.killer().count(), 1u);
+  EXPECT_EQ(h_.killer()[0].pid, ranked.pid());  // newer, but smaller than the ranked choice
+
+  h_.killer().release_all(true);
+  h_.step(10);
+  h_.killer().release_all(false);
+  write_fake_process(h_.tree(), {.pid = late.pid(),
+                                 .start_time_ticks = late.start_time_ticks(),
+                                 .comm = "late",
+                                 .cgroup = "sandbox",
+                                 .rss_kb = 300 * 1024});
+  h_.publish(&entry, 1, 0, ranked.pid());
+  h_.run(3000, 10, 50);
+  ASSERT_EQ(h_.killer().count(), 2u);
+  EXPECT_EQ(h_.killer()[1].pid, late.pid());  // not the older, larger hog either
+  ASSERT_EQ(consumer.drain(events), 3u);      // killed, released, killed
+  EXPECT_EQ(events[0].source, static_cast<std::uint8_t>(shm::VictimSource::kRanking));
+  EXPECT_EQ(events[2].source, static_cast<std::uint8_t>(shm::VictimSource::kFallback));
+}
+
 TEST(CoreLoopDryRun, ReportsWithoutKillingAndHolds) {
   CoreHarness h([](const testing::TempTree&, config::CoreConfig& c) { c.dry_run = true; });
   ChildProcess child;

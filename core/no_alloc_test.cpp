@@ -202,12 +202,13 @@ TEST(NoAllocation, TenThousandSteadyStateWakeUps) {
   std::size_t from_ranking = 0;
   std::size_t from_fallback = 0;
   std::size_t groups = 0;
+  std::size_t newer = 0;  // chosen over the ranking: started after its scan, larger
   g_allocations = 0;
   std::uint64_t wakeups = 0;
   for (int round = 0; round < 25; ++round) {
     switch (round % 5) {
-      case 0:  // fresh ranking: process victims
-        h.publish(entries, 2);
+      case 0:  // fresh ranking: process victims; every other time hog_b is newer than it
+        h.publish(entries, 2, 0, round % 10 == 5 ? hog_a.pid() : 0);
         break;
       case 1:  // fresh ranking: a group victim first
         h.publish(entries + 2, 1);
@@ -237,6 +238,7 @@ TEST(NoAllocation, TenThousandSteadyStateWakeUps) {
       const bool ranked =
           events[i].source == static_cast<std::uint8_t>(shm::VictimSource::kRanking);
       (ranked ? from_ranking : from_fallback) += 1;
+      newer += round % 10 == 5 && !ranked && events[i].pid == hog_b.pid() ? 1u : 0u;
       groups += events[i].kind == static_cast<std::uint8_t>(shm::EntryKind::kCgroup) ? 1 : 0;
     }
   }
@@ -248,6 +250,7 @@ TEST(NoAllocation, TenThousandSteadyStateWakeUps) {
   EXPECT_GE(from_ranking, 2u);
   EXPECT_GE(from_fallback, 2u);
   EXPECT_GE(groups, 1u);
+  EXPECT_GE(newer, 1u);
   ASSERT_NE(h.supervisor(), nullptr);
   EXPECT_GE(h.supervisor()->restarts(), 5u);
 }

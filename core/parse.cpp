@@ -156,6 +156,21 @@ bool parse_status_rss_swap(std::string_view text, std::uint64_t* out) {
   return true;
 }
 
+bool parse_loadavg_last_pid(std::string_view text, std::int32_t* out) {
+  while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.remove_suffix(1);
+  const std::size_t space = text.rfind(' ');
+  if (space == std::string_view::npos ||
+      text.substr(0, space).find('/') == std::string_view::npos) {
+    return false;
+  }
+  const std::string_view field = text.substr(space + 1);
+  std::int32_t pid = 0;
+  auto [end, ec] = std::from_chars(field.data(), field.data() + field.size(), pid);
+  if (ec != std::errc() || end != field.data() + field.size() || pid <= 0) return false;
+  *out = pid;
+  return true;
+}
+
 bool parse_cgroup_v2_path(std::string_view text, std::string_view* out) {
   std::string_view line;
   if (!find_line(text, "0::/", &line)) return false;

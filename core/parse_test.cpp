@@ -124,6 +124,21 @@ TEST(ParseStatus, RssPlusSwap) {
   EXPECT_FALSE(parse_status_rss_swap("Name:\tkthreadd\nState:\tS\n", &bytes));
 }
 
+TEST(ParseLoadavg, LastPid) {
+  std::int32_t pid = 0;
+  ASSERT_TRUE(parse_loadavg_last_pid("0.52 0.58 0.59 2/245 8123\n", &pid));
+  EXPECT_EQ(pid, 8123);
+  ASSERT_TRUE(parse_loadavg_last_pid("12.00 3.10 1.00 17/4000 4194303", &pid));
+  EXPECT_EQ(pid, 4194303);
+  pid = 7;
+  EXPECT_FALSE(parse_loadavg_last_pid("", &pid));
+  EXPECT_FALSE(parse_loadavg_last_pid("8123\n", &pid));
+  EXPECT_FALSE(parse_loadavg_last_pid("0.52 0.58 0.59 2/245 81x\n", &pid));
+  EXPECT_FALSE(parse_loadavg_last_pid("0.52 0.58 0.59 2/245 -4\n", &pid));
+  EXPECT_FALSE(parse_loadavg_last_pid("0.52 0.58 0.59 2/245 0\n", &pid));
+  EXPECT_EQ(pid, 7);
+}
+
 TEST(ParseCgroup, HybridAndV2) {
   std::string_view path;
   ASSERT_TRUE(parse_cgroup_v2_path(captured("cgroup.hybrid.6.18"), &path));

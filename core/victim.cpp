@@ -296,12 +296,10 @@ bool VictimFinder::score(std::int32_t pid, config::FallbackPolicy policy, const 
   return true;
 }
 
-bool VictimFinder::fallback(const Guard& guard, config::FallbackPolicy policy,
-                            std::uint32_t max_procs, Victim* out) {
-  Candidate top[kFallbackCandidates];
-  std::size_t top_count = 0;
+template <typename Visit>
+void VictimFinder::each_pid(std::uint32_t max_procs, Visit visit) {
   std::uint32_t scanned = 0;
-  if (lseek(proc_.dirfd, 0, SEEK_SET) < 0) return false;
+  if (lseek(proc_.dirfd, 0, SEEK_SET) < 0) return;
   while (scanned < max_procs) {
     long n = syscall(SYS_getdents64, proc_.dirfd, dents_, sizeof dents_);
     if (n <= 0) break;
@@ -311,21 +309,30 @@ bool VictimFinder::fallback(const Guard& guard, config::FallbackPolicy policy,
       std::int32_t pid = 0;
       if (!parse_pid(d->d_name, &pid)) continue;
       ++scanned;
-      Candidate c{};
-      if (pid <= 1 || pid == guard.self_pid || pid == guard.extended_pid ||
-          !score(pid, policy, guard, &c)) {
-        continue;
-      }
-      // Keep the best few, highest score first (insertion into a tiny sorted array).
-      std::size_t pos = top_count;
-      while (pos > 0 && top[pos - 1].score < c.score) --pos;
-      if (pos >= kFallbackCandidates) continue;
-      const std::size_t last = top_count < kFallbackCandidates ? top_count : top_count - 1;
-      for (std::size_t i = last; i > pos; --i) top[i] = top[i - 1];
-      top[pos] = c;
-      if (top_count < kFallbackCandidates) ++top_count;
+      visit(pid);
     }
   }
+}
+
+bool VictimFinder::fallback(const Guard& guard, config::FallbackPolicy policy,
+                            std::uint32_t max_procs, Victim* out) {
+  Candidate top[kFallbackCandidates];
+  std::size_t top_count = 0;
+  each_pid(max_procs, [&](std::int32_t pid) {
+    Candidate c{};
+    if (pid <= 1 || pid == guard.self_pid || pid == guard.extended_pid ||
+        !score(pid, policy, guard, &c)) {
+      return;
+    }
+    // Keep the best few, highest score first (insertion into a tiny sorted array).
+    std::size_t pos = top_count;
+    while (pos > 0 && top[pos - 1].score < c.score) --pos;
+    if (pos >= kFallbackCandidates) return;
+    const std::size_t last = top_count < kFallbackCandidates ? top_count : top_count - 1;
+    for (std::size_t i = last; i > pos; --i) top[i] = top[i - 1];
+    top[pos] = c;
+    if (top_count < kFallbackCandidates) ++top_count;
+  });
   for (std::size_t i = 0; i < top_count; ++i) {
     *out = Victim{};
     Reject r = check_process(top[i].pid, top[i].start_time_ticks, guard, out);
@@ -337,6 +344,47 @@ bool VictimFinder::fallback(const Guard& guard, config::FallbackPolicy policy,
     count(r);
   }
   return false;
+}
+
+bool VictimFinder::newer_and_larger(const shm::Snapshot& snapshot, const Guard& guard,
+                                    const Victim& chosen, std::uint32_t max_procs, Victim* out) {
+  std::int32_t newest = 0;
+  const ssize_t n = read_file_at(proc_.dirfd, "loadavg", buf_);
+  if (snapshot.last_pid == 0 || snapshot.last_pid > INT32_MAX || n <= 0 ||
+      !parse_loadavg_last_pid({buf_, static_cast<std::size_t>(n)}, &newest)) {
+    return false;
+  }
+  const auto since = static_cast<std::int32_t>(snapshot.last_pid);
+  if (newest == since) return false;  // no process started since the scan
+  // Pids are handed out cyclically: the new ones are (since, newest], or wrap past pid_max.
+  const auto is_new = [&](std::int32_t pid) {
+    return since < newest ? pid > since && pid <= newest : pid > since || pid <= newest;
+  };
+  Candidate best{};
+  each_pid(max_procs, [&](std::int32_t pid) {
+    Candidate c{};
+    if (pid <= 1 || !is_new(pid) || pid == guard.self_pid || pid == guard.extended_pid ||
+        !score(pid, config::FallbackPolicy::kLargest, guard, &c)) {
+      return;
+    }
+    if (c.rss_swap_bytes > chosen.rss_swap_bytes && c.rss_swap_bytes > best.rss_swap_bytes)
+      best = c;
+  });
+  if (best.pid == 0) return false;
+  *out = Victim{};
+  if (const Reject r = check_process(best.pid, best.start_time_ticks, guard, out);
+      r != Reject::kNone) {
+    count(r);
+    return false;
+  }
+  if (chosen.mode == shm::KillMode::kGroup &&
+      cgroup_path_within(out->cgroup_path.view(), chosen.cgroup_path.view())) {
+    close_victim(out);  // killing the group kills it too
+    return false;
+  }
+  out->source = shm::VictimSource::kFallback;
+  out->rss_swap_bytes = best.rss_swap_bytes;
+  return true;
 }
 
 }  // namespace oomguard::core

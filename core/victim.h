@@ -76,6 +76,12 @@ class VictimFinder {
   // The core's own choice: a bounded scan of /proc in scope (largest RSS+swap or oom_score).
   bool fallback(const Guard& guard, config::FallbackPolicy policy, std::uint32_t max_procs,
                 Victim* out);
+  // The largest process in scope that started after `snapshot`'s scan (its pid was handed out
+  // after snapshot.last_pid, per /proc/loadavg) and holds more RSS+swap than `chosen`: a culprit
+  // the ranking cannot know. False when there is none, when `chosen` is a group that holds it,
+  // or when the snapshot does not say which pids are new (last_pid 0).
+  bool newer_and_larger(const shm::Snapshot& snapshot, const Guard& guard, const Victim& chosen,
+                        std::uint32_t max_procs, Victim* out);
 
   std::uint64_t rejected(Reject r) const { return rejected_[static_cast<std::size_t>(r)]; }
   Reject last_reject() const { return last_reject_; }
@@ -97,6 +103,9 @@ class VictimFinder {
   bool cgroup_of(std::int32_t pid, std::string_view* path);
   bool holds_pid(std::string_view group, std::int32_t pid);
   bool score(std::int32_t pid, config::FallbackPolicy policy, const Guard& guard, Candidate* c);
+  // Calls visit(pid) for the first max_procs processes listed in /proc.
+  template <typename Visit>
+  void each_pid(std::uint32_t max_procs, Visit visit);
   void count(Reject r) {
     ++rejected_[static_cast<std::size_t>(r)];
     last_reject_ = r;

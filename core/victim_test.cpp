@@ -248,5 +248,55 @@ TEST_F(VictimTest, FallbackRechecksItsChoiceAndMovesOn) {
   close_victim(&v);
 }
 
+// newer_and_larger: pids after the snapshot's last_pid (up to /proc/loadavg's newest, cyclic)
+// are processes the ranking cannot know; the largest of them wins when it is larger.
+TEST_F(VictimTest, NewerAndLargerFindsWhatTheRankingCannotKnow) {
+  ChildProcess ranked, older_big, newer_small, newer_big;
+  add(ranked, "ranked", "sandbox/work", 10);
+  add(older_big, "old", "sandbox/work", 900);
+  add(newer_small, "small", "sandbox/work", 5);
+  add(newer_big, "new", "sandbox/other", 200);
+  tree_.mkdirs("cgroup2/sandbox/other");
+  const auto loadavg = [&](pid_t newest) {
+    tree_.write("proc/loadavg", "0.1 0.2 0.3 1/99 " + std::to_string(newest) + "\n");
+  };
+  shm::Snapshot snap{};
+  snap.generation = 3;
+  snap.last_pid = static_cast<std::uint64_t>(older_big.pid());
+  Victim chosen;
+  chosen.pid = ranked.pid();
+  chosen.rss_swap_bytes = 10ull << 20;
+  Victim v;
+  loadavg(newer_big.pid());
+  ASSERT_TRUE(finder_.newer_and_larger(snap, guard_, chosen, 1000, &v));
+  EXPECT_EQ(v.pid, newer_big.pid());
+  EXPECT_EQ(v.rss_swap_bytes, 200ull << 20);
+  EXPECT_EQ(v.source, shm::VictimSource::kFallback);
+  EXPECT_GE(v.pidfd, 0);
+  close_victim(&v);
+
+  // Nothing started since the scan; or the ranked choice is larger; or it is a group holding
+  // the newer process; or the ranking does not say (last_pid 0): no.
+  snap.last_pid = static_cast<std::uint64_t>(newer_big.pid());
+  EXPECT_FALSE(finder_.newer_and_larger(snap, guard_, chosen, 1000, &v));
+  snap.last_pid = static_cast<std::uint64_t>(older_big.pid());
+  chosen.rss_swap_bytes = 300ull << 20;
+  EXPECT_FALSE(finder_.newer_and_larger(snap, guard_, chosen, 1000, &v));
+  chosen.rss_swap_bytes = 10ull << 20;
+  chosen.mode = shm::KillMode::kGroup;
+  chosen.cgroup_path.assign("sandbox");
+  EXPECT_FALSE(finder_.newer_and_larger(snap, guard_, chosen, 1000, &v));
+  chosen.mode = shm::KillMode::kProcess;
+  snap.last_pid = 0;
+  EXPECT_FALSE(finder_.newer_and_larger(snap, guard_, chosen, 1000, &v));
+
+  // Wrapped past pid_max: the new pids are those above last_pid and those up to the newest.
+  snap.last_pid = 4'000'000;
+  loadavg(newer_small.pid());  // older_big < newer_small < newer_big: only the first two are new
+  ASSERT_TRUE(finder_.newer_and_larger(snap, guard_, chosen, 1000, &v));
+  EXPECT_EQ(v.pid, older_big.pid());
+  close_victim(&v);
+}
+
 }  // namespace
 }  // namespace oomguard::core

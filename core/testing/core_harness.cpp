@@ -1,5 +1,6 @@
 #include "core/testing/core_harness.h"
 
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -8,6 +9,7 @@
 #include <cstring>
 #include <stdexcept>
 
+#include "core/parse.h"
 #include "shm/heartbeat.h"
 
 namespace oomguard::core::testing {
@@ -120,9 +122,17 @@ void CoreHarness::run(std::uint64_t total_ms, std::uint64_t step_ms, std::uint64
 }
 
 void CoreHarness::publish(const shm::RankingEntry* entries, std::size_t count,
-                          std::uint64_t age_ms) {
+                          std::uint64_t age_ms, std::int32_t last_pid) {
   const std::uint64_t created = clock_.now_ns() - age_ms * kNsPerMs;
-  writer_->publish({entries, count}, created);
+  char loadavg[128];
+  std::int32_t newest = 0;
+  const ssize_t n = read_file_at(AT_FDCWD, "/proc/loadavg", loadavg);
+  if (n <= 0 || !parse_loadavg_last_pid({loadavg, static_cast<std::size_t>(n)}, &newest)) {
+    throw std::runtime_error("cannot read /proc/loadavg");
+  }
+  tree_->write("proc/loadavg", "0.00 0.00 0.00 1/1 " + std::to_string(newest) + "\n");
+  writer_->publish({entries, count}, created,
+                   static_cast<std::uint64_t>(last_pid != 0 ? last_pid : newest));
   shm::beat_extended(region_, created);
 }
 
