@@ -188,11 +188,10 @@ TEST_F(E2e, Scenario10_LeakerFoundBeforeItIsTheLargest) {
 }
 
 // Not one of the ten: a process that starts thrashing within one extended scan interval, before
-// any ranking knows it. oomguard-core then kills the first valid entry of the older ranking (the
-// canary here) and only later the hog (docs/benchmarks.md, "Findings"). Disabled until core
-// checks that a ranking still describes where the memory is; run it with
-// --gtest_also_run_disabled_tests.
-TEST_F(E2e, DISABLED_Scenario11_SuddenThrashKillsTheNewProcessNotABystander) {
+// any ranking knows it. The newest ranking's first entry is a bystander (the canary); the core
+// sees that the hog started after the ranking's scan and is larger, and kills it instead
+// (docs/benchmarks.md, "Findings" 1).
+TEST_F(E2e, Scenario11_SuddenThrashKillsTheNewProcessNotABystander) {
   if (const std::string why = why_unavailable(11); !why.empty()) GTEST_SKIP() << why;
   for (int i = 0; i < 3; ++i) {
     const RunResult r = run(11);
