@@ -4,6 +4,7 @@
 
 #include <cstdio>
 #include <cstring>
+#include <fstream>
 #include <string>
 #include <vector>
 
@@ -61,6 +62,28 @@ int run_explain(const std::string& config_path) {
   return kExitOk;
 }
 
+// The core lowers its own oom_score_adj (to -1000 where allowed) and extended inherits it; but
+// extended allocates freely, so the kernel's OOM killer must be able to take it (the core
+// restarts it). Raising the value needs no privilege.
+void raise_inherited_oom_score_adj() {
+  std::ifstream in("/proc/self/oom_score_adj");
+  int adj = 0;
+  if (!(in >> adj)) {
+    log_to_stderr("WARNING: cannot read /proc/self/oom_score_adj");
+    return;
+  }
+  if (adj >= 0) return;
+  std::ofstream out("/proc/self/oom_score_adj");
+  out << 0 << std::flush;
+  if (!out) {
+    log_to_stderr("WARNING: oom_score_adj " + std::to_string(adj) +
+                  " inherited from oomguard-core could not be raised to 0");
+    return;
+  }
+  log_to_stderr("oom_score_adj " + std::to_string(adj) +
+                " inherited from oomguard-core raised to 0");
+}
+
 int run_daemon(const CliOptions& options) {
   const int fd = *options.shm_fd;
   shm::Region region;
@@ -73,6 +96,7 @@ int run_daemon(const CliOptions& options) {
   close(fd);
   ConfigStore configs(options.config_path);
   if (!load_or_report(configs)) return kExitUsage;
+  raise_inherited_oom_score_adj();
   log_to_stderr("started: pid " + std::to_string(getpid()) + ", config " + configs.path() +
                 ", core pid " + std::to_string(region.header().core_pid) + ", " +
                 allocator_report());

@@ -1,7 +1,7 @@
 # vm.core_protection: oomguard-core protects itself on a pure cgroup v2 machine where it has every
 # capability: its own cgroup with memory.min, mlockall, SCHED_FIFO, oom_score_adj -1000 and PSI
 # kernel triggers with sub-2 s windows (system-wide and on a cgroup); extended does not inherit
-# the real-time policy; SIGTERM stops both cleanly.
+# the real-time policy nor the oom_score_adj; SIGTERM stops both cleanly.
 # shellcheck source=lib.sh
 . "$OOMGUARD_VM_LIB"
 out=${OOMGUARD_VM_OUT:-/tmp}
@@ -60,6 +60,8 @@ vm_check "the core's memory is locked (VmLck $locked kB of VmRSS $rss kB)" \
 vm_check "the core runs SCHED_FIFO priority 10" \
   test "$(awk '{ print $41 "/" $40 }' "/proc/$core/stat")" = 1/10
 vm_check "extended runs (pid ${ext:-?})" kill -0 "${ext:-0}"
+vm_check "extended's oom_score_adj is 0 (the core's -1000 is not inherited)" \
+  test "$(cat "/proc/${ext:-0}/oom_score_adj")" = 0
 vm_check "extended is SCHED_OTHER (the real-time policy is not inherited)" \
   test "$(awk '{ print $41 }' "/proc/${ext:-0}/stat")" = 0
 "$VM_BIN/oomguardctl" status >"$out/ctl-status.txt" 2>&1
