@@ -155,6 +155,7 @@ void CoreLoop::on_wakeup(std::uint64_t now) {
       std::uint64_t{fast ? config_.poll_min_ms : config_.poll_max_ms} * kNsPerMs;
   next_sample_ns_ = now + interval;
   arm_timer(interval);
+  deps_.finder->tick(!fast, config_.fallback_max_procs);
   const std::uint32_t mask = deps_.monitors->firing(now);
   const int trigger = deps_.monitors->fired_trigger(mask);
   if (decider_.should_kill(now, trigger >= 0)) decide(now, trigger, mask);

@@ -5,6 +5,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <charconv>
 #include <cstdio>
@@ -321,7 +322,7 @@ bool VictimFinder::fallback(const Guard& guard, config::FallbackPolicy policy,
   each_pid(max_procs, [&](std::int32_t pid) {
     Candidate c{};
     if (pid <= 1 || pid == guard.self_pid || pid == guard.extended_pid ||
-        !score(pid, policy, guard, &c)) {
+        known_kernel_thread(pid) || !score(pid, policy, guard, &c)) {
       return;
     }
     // Keep the best few, highest score first (insertion into a tiny sorted array).
@@ -349,11 +350,7 @@ bool VictimFinder::fallback(const Guard& guard, config::FallbackPolicy policy,
 bool VictimFinder::newer_and_larger(const shm::Snapshot& snapshot, const Guard& guard,
                                     const Victim& chosen, std::uint32_t max_procs, Victim* out) {
   std::int32_t newest = 0;
-  const ssize_t n = read_file_at(proc_.dirfd, "loadavg", buf_);
-  if (snapshot.last_pid == 0 || snapshot.last_pid > INT32_MAX || n <= 0 ||
-      !parse_loadavg_last_pid({buf_, static_cast<std::size_t>(n)}, &newest)) {
-    return false;
-  }
+  if (snapshot.last_pid == 0 || snapshot.last_pid > INT32_MAX || !newest_pid(&newest)) return false;
   const auto since = static_cast<std::int32_t>(snapshot.last_pid);
   if (newest == since) return false;  // no process started since the scan
   // Pids are handed out cyclically: the new ones are (since, newest], or wrap past pid_max.
@@ -385,6 +382,46 @@ bool VictimFinder::newer_and_larger(const shm::Snapshot& snapshot, const Guard& 
   out->source = shm::VictimSource::kFallback;
   out->rss_swap_bytes = best.rss_swap_bytes;
   return true;
+}
+
+bool VictimFinder::newest_pid(std::int32_t* pid) {
+  if (loadavg_fd_ < 0) loadavg_fd_ = openat(proc_.dirfd, "loadavg", O_RDONLY | O_CLOEXEC);
+  const ssize_t n = loadavg_fd_ >= 0 ? pread_whole(loadavg_fd_, buf_) : -1;
+  return n > 0 && parse_loadavg_last_pid({buf_, static_cast<std::size_t>(n)}, pid);
+}
+
+bool VictimFinder::known_kernel_thread(std::int32_t pid) const {
+  if (!kthreads_valid_) return false;
+  const std::int32_t* end = kthreads_ + kthread_count_;
+  const std::int32_t* it = std::lower_bound(kthreads_, end, pid);
+  return it != end && *it == pid;
+}
+
+void VictimFinder::tick(bool calm, std::uint32_t max_procs) {
+  std::int32_t newest = 0;
+  if (!newest_pid(&newest)) {
+    kthreads_valid_ = false;
+    return;
+  }
+  if (newest < last_newest_pid_) kthreads_valid_ = false;  // wrapped: pids may be reused
+  last_newest_pid_ = newest;
+  if (kthreads_valid_ || !calm) return;
+  kthread_count_ = 0;
+  bool sorted = true;
+  each_pid(max_procs, [&](std::int32_t pid) {
+    char rel[32];
+    std::snprintf(rel, sizeof rel, "%d/stat", pid);
+    ProcStat st;
+    const ssize_t n = read_file_at(proc_.dirfd, rel, buf_);
+    if (n <= 0 || !parse_proc_stat({buf_, static_cast<std::size_t>(n)}, &st) ||
+        (st.flags & kPfKthread) == 0 || kthread_count_ == kMaxKernelThreads) {
+      return;
+    }
+    sorted = sorted && (kthread_count_ == 0 || kthreads_[kthread_count_ - 1] < pid);
+    kthreads_[kthread_count_++] = pid;
+  });
+  if (!sorted) std::sort(kthreads_, kthreads_ + kthread_count_);
+  kthreads_valid_ = true;
 }
 
 }  // namespace oomguard::core

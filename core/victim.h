@@ -68,6 +68,9 @@ const char* reject_name(Reject r);
 class VictimFinder {
  public:
   VictimFinder(const ProcRoot& proc, const CgroupRoot& cgroup) : proc_(proc), cgroup_(cgroup) {}
+  ~VictimFinder() { close_fd(&loadavg_fd_); }
+  VictimFinder(const VictimFinder&) = delete;
+  VictimFinder& operator=(const VictimFinder&) = delete;
 
   // Checks one ranking entry; on kNone `out` holds open, identity-checked handles.
   Reject check_entry(const shm::RankingEntry& entry, const Guard& guard, Victim* out);
@@ -83,6 +86,13 @@ class VictimFinder {
   bool newer_and_larger(const shm::Snapshot& snapshot, const Guard& guard, const Victim& chosen,
                         std::uint32_t max_procs, Victim* out);
 
+  // Kernel threads are most of /proc on a small machine, and each file the fallback opens under
+  // pressure may wait in reclaim. Their pids are recorded once, on a calm tick, and the fallback
+  // skips them while none can have been reused: until /proc/loadavg's newest pid goes backwards
+  // (the pid counter wrapped), checked on every tick; then they are recorded again.
+  void tick(bool calm, std::uint32_t max_procs);
+  std::size_t kernel_threads_known() const { return kthreads_valid_ ? kthread_count_ : 0; }
+
   std::uint64_t rejected(Reject r) const { return rejected_[static_cast<std::size_t>(r)]; }
   Reject last_reject() const { return last_reject_; }
 
@@ -94,6 +104,7 @@ class VictimFinder {
     std::uint64_t rss_swap_bytes;
   };
   static constexpr std::size_t kFallbackCandidates = 8;
+  static constexpr std::size_t kMaxKernelThreads = 8192;
 
   Reject check_process(std::int32_t pid, std::uint64_t start_time_ticks, const Guard& guard,
                        Victim* out);
@@ -106,6 +117,8 @@ class VictimFinder {
   // Calls visit(pid) for the first max_procs processes listed in /proc.
   template <typename Visit>
   void each_pid(std::uint32_t max_procs, Visit visit);
+  bool newest_pid(std::int32_t* pid);  // /proc/loadavg
+  bool known_kernel_thread(std::int32_t pid) const;
   void count(Reject r) {
     ++rejected_[static_cast<std::size_t>(r)];
     last_reject_ = r;
@@ -118,6 +131,11 @@ class VictimFinder {
   char buf_[8192];
   char cgroup_buf_[8192];
   alignas(8) char dents_[32768];
+  int loadavg_fd_ = -1;
+  std::int32_t last_newest_pid_ = 0;
+  bool kthreads_valid_ = false;
+  std::size_t kthread_count_ = 0;
+  std::int32_t kthreads_[kMaxKernelThreads];  // ascending (the order of /proc)
 };
 
 }  // namespace oomguard::core

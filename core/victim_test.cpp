@@ -298,5 +298,49 @@ TEST_F(VictimTest, NewerAndLargerFindsWhatTheRankingCannotKnow) {
   close_victim(&v);
 }
 
+// tick() records the kernel threads on a calm tick; the fallback then does not read them again
+// until the pid counter wraps (a pid could then belong to a new process).
+TEST_F(VictimTest, FallbackSkipsKnownKernelThreadsUntilThePidCounterWraps) {
+  ChildProcess worker, was_kthread;
+  add(worker, "worker", "sandbox/work", 100);
+  FakeProcess k{.pid = was_kthread.pid(),
+                .start_time_ticks = was_kthread.start_time_ticks(),
+                .comm = "kworker/0:1",
+                .cgroup = "sandbox/work",
+                .rss_kb = 0,
+                .kernel_thread = true};
+  write_fake_process(tree_, k);
+  const auto loadavg = [&](int newest) {
+    tree_.write("proc/loadavg", "0.1 0.2 0.3 1/99 " + std::to_string(newest) + "\n");
+  };
+  loadavg(5000);
+  finder_.tick(false, 1000);  // not calm: nothing recorded
+  EXPECT_EQ(finder_.kernel_threads_known(), 0u);
+  finder_.tick(true, 1000);
+  EXPECT_EQ(finder_.kernel_threads_known(), 1u);
+
+  // Were the pid reused without a wrap (it cannot be), the fallback would not even read it.
+  k.kernel_thread = false;
+  k.comm = "big";
+  k.rss_kb = 900 * 1024;
+  write_fake_process(tree_, k);
+  Victim v;
+  ASSERT_TRUE(finder_.fallback(guard_, config::FallbackPolicy::kLargest, 1000, &v));
+  EXPECT_EQ(v.pid, worker.pid());
+  close_victim(&v);
+
+  loadavg(6000);
+  finder_.tick(false, 1000);
+  EXPECT_EQ(finder_.kernel_threads_known(), 1u);
+  loadavg(301);  // wrapped past pid_max
+  finder_.tick(false, 1000);
+  EXPECT_EQ(finder_.kernel_threads_known(), 0u);
+  ASSERT_TRUE(finder_.fallback(guard_, config::FallbackPolicy::kLargest, 1000, &v));
+  EXPECT_EQ(v.pid, was_kthread.pid());  // read again: now the largest process
+  close_victim(&v);
+  finder_.tick(true, 1000);  // recorded afresh: no kernel thread now
+  EXPECT_EQ(finder_.kernel_threads_known(), 0u);
+}
+
 }  // namespace
 }  // namespace oomguard::core
