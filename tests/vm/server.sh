@@ -14,11 +14,10 @@
 #     reclaim or for the CPU. The kernel alone lets "full" stall
 #     reach 10-20 s (docs/benchmarks.md), so the bounds still catch a core that did not act;
 #   * time to relief (death - onset) <= 3 s.
-#   ext-stale (the fallback scan) gets 6 s for both: its scan opens every /proc/PID/stat (about
-#   100 files here, most of them kernel threads'; the ranking paths open fewer than 10), and in
-#   this guest those opens took the core from trigger to decision in 0.39, 2.56 and 3.65 s
-#   (2026-12-06; vm.server_ext_stopped_early, which opens a handful, decided in 3 ms). On the
-#   host the same scan decides in 1.4 ms (p50, core/bench).
+#   The fallback path (ext-stale) used to miss these: its scan read /proc/PID/stat of every
+#   process, about 100 here and most of them kernel threads', and under this pressure those
+#   opens took 2.6-7.4 s from trigger to decision; the core now records kernel threads while
+#   calm and does not read them again (decided in 5-11 ms, 2026-12-06).
 #   sh server.sh MODE
 #   MODE  normal          core + extended
 #         ext-stopped     extended SIGSTOPped once its ranking has the hog first: the core
@@ -34,11 +33,10 @@
 mode=${1:-normal}
 out=${OOMGUARD_VM_OUT:-/tmp}
 conf=/tmp/oomguard.toml
-bound_s=3
 case $mode in
   normal) stale_ms=10000 ;;
   ext-stopped) stale_ms=60000 ;;
-  ext-stale) stale_ms=1000 bound_s=6 ;;
+  ext-stale) stale_ms=1000 ;;
   ext-stopped-early) stale_ms=10000 ;;
   *) vm_fail "unknown mode $mode"; vm_finish ;;
 esac
@@ -106,9 +104,8 @@ case $mode in
 esac
 canary=$(vm_result canary_worst_ms) full=$(vm_result full_ms) ttr=$(vm_result ttr_s)
 vm_check "canary worst stall $canary ms <= 2000 ms" vm_le "$canary" 2000
-vm_check "PSI full stall until relief $full ms <= $((bound_s * 1000)) ms" \
-  vm_le "$full" $((bound_s * 1000))
-vm_check "time to relief $ttr s <= $bound_s s" vm_le "$ttr" "$bound_s"
+vm_check "PSI full stall until relief $full ms <= 3000 ms" vm_le "$full" 3000
+vm_check "time to relief $ttr s <= 3 s" vm_le "$ttr" 3
 [ "$mode" = normal ] || vm_check "extended was not restarted (it was only stopped)" \
   test "$(vm_oomguard_extended_pid)" = "$ext"
 vm_check "oomguard-core stops cleanly" vm_oomguard_stop
