@@ -121,8 +121,8 @@ void CoreHarness::run(std::uint64_t total_ms, std::uint64_t step_ms, std::uint64
   }
 }
 
-void CoreHarness::publish(const shm::RankingEntry* entries, std::size_t count,
-                          std::uint64_t age_ms, std::int32_t last_pid) {
+void CoreHarness::publish(const shm::RankingEntry* entries, std::size_t count, std::uint64_t age_ms,
+                          std::int32_t last_pid) {
   const std::uint64_t created = clock_.now_ns() - age_ms * kNsPerMs;
   char loadavg[128];
   std::int32_t newest = 0;
