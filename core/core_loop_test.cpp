@@ -24,6 +24,20 @@ class CoreLoopTest : public ::testing::Test {
                                    .rss_kb = 200 * 1024});
     h_.step(0);
   }
+  // A real child described in the fake /proc, in the sandbox.
+  void add(const ChildProcess& c, const char* comm, std::uint64_t rss_kb) {
+    write_fake_process(h_.tree(), {.pid = c.pid(),
+                                   .start_time_ticks = c.start_time_ticks(),
+                                   .comm = comm,
+                                   .cgroup = "sandbox",
+                                   .rss_kb = rss_kb});
+  }
+  // The last kill's memory comes back; the loop sees it on its next wake-up.
+  void release() {
+    h_.killer().release_all(true);
+    h_.step(10);
+    h_.killer().release_all(false);
+  }
   CoreHarness h_;
   ChildProcess child_;
 };
@@ -125,11 +139,7 @@ TEST_F(CoreLoopTest, EventsCarryBothPhasesAndStageTimes) {
 
 TEST_F(CoreLoopTest, FreshRankingIsUsedStaleRankingFallsBack) {
   ChildProcess ranked;
-  write_fake_process(h_.tree(), {.pid = ranked.pid(),
-                                 .start_time_ticks = ranked.start_time_ticks(),
-                                 .comm = "ranked",
-                                 .cgroup = "sandbox",
-                                 .rss_kb = 1024});
+  add(ranked, "ranked", 1024);
   const shm::RankingEntry entry =
       testing::process_entry(ranked.pid(), ranked.start_time_ticks(), "ranked", "sandbox");
   shm::EventConsumer consumer(h_.region());
@@ -143,9 +153,7 @@ TEST_F(CoreLoopTest, FreshRankingIsUsedStaleRankingFallsBack) {
   EXPECT_EQ(events[0].source, static_cast<std::uint8_t>(shm::VictimSource::kRanking));
   EXPECT_EQ(events[0].ranking_generation, 1u);
 
-  h_.killer().release_all(true);
-  h_.step(10);
-  h_.killer().release_all(false);
+  release();
   h_.publish(&entry, 1, /*age_ms=*/10'001);  // older than ranking_stale_ms
   h_.run(3000, 10, 50);
   ASSERT_EQ(h_.killer().count(), 2u);
@@ -156,19 +164,11 @@ TEST_F(CoreLoopTest, FreshRankingIsUsedStaleRankingFallsBack) {
 // newer process dies (the ranking cannot know it); a newer but smaller one does not.
 TEST_F(CoreLoopTest, ALargerProcessNewerThanTheRankingIsChosenOverIt) {
   ChildProcess ranked;
-  write_fake_process(h_.tree(), {.pid = ranked.pid(),
-                                 .start_time_ticks = ranked.start_time_ticks(),
-                                 .comm = "ranked",
-                                 .cgroup = "sandbox",
-                                 .rss_kb = 1024});
+  add(ranked, "ranked", 1024);
   const shm::RankingEntry entry =
       testing::process_entry(ranked.pid(), ranked.start_time_ticks(), "ranked", "sandbox");
   ChildProcess small, late;
-  write_fake_process(h_.tree(), {.pid = small.pid(),
-                                 .start_time_ticks = small.start_time_ticks(),
-                                 .comm = "small",
-                                 .cgroup = "sandbox",
-                                 .rss_kb = 32 * 1024});  // < the entry's 64 MiB
+  add(small, "small", 32 * 1024);  // < the entry's 64 MiB
   shm::EventConsumer consumer(h_.region());
   shm::KillEvent events[4];
 
@@ -177,14 +177,8 @@ TEST_F(CoreLoopTest, ALargerProcessNewerThanTheRankingIsChosenOverIt) {
   ASSERT_EQ(h_.killer().count(), 1u);
   EXPECT_EQ(h_.killer()[0].pid, ranked.pid());  // newer, but smaller than the ranked choice
 
-  h_.killer().release_all(true);
-  h_.step(10);
-  h_.killer().release_all(false);
-  write_fake_process(h_.tree(), {.pid = late.pid(),
-                                 .start_time_ticks = late.start_time_ticks(),
-                                 .comm = "late",
-                                 .cgroup = "sandbox",
-                                 .rss_kb = 300 * 1024});
+  release();
+  add(late, "late", 300 * 1024);
   h_.publish(&entry, 1, 0, ranked.pid());
   h_.run(3000, 10, 50);
   ASSERT_EQ(h_.killer().count(), 2u);
