@@ -361,7 +361,7 @@ bool VictimFinder::newer_and_larger(const shm::Snapshot& snapshot, const Guard& 
   each_pid(max_procs, [&](std::int32_t pid) {
     Candidate c{};
     if (pid <= 1 || !is_new(pid) || pid == guard.self_pid || pid == guard.extended_pid ||
-        !score(pid, config::FallbackPolicy::kLargest, guard, &c)) {
+        known_kernel_thread(pid) || !score(pid, config::FallbackPolicy::kLargest, guard, &c)) {
       return;
     }
     if (c.rss_swap_bytes > chosen.rss_swap_bytes && c.rss_swap_bytes > best.rss_swap_bytes)
