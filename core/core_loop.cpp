@@ -37,6 +37,7 @@ CoreLoop::CoreLoop(const CoreDeps& deps)
 
 CoreLoop::~CoreLoop() {
   close_victim(&victim_);
+  close_victim(&lingering_);
   close_fd(&signal_fd_);
   close_fd(&timer_fd_);
   close_fd(&epoll_fd_);
@@ -148,6 +149,9 @@ void CoreLoop::on_wakeup(std::uint64_t now) {
       finish_release(now, true);
     }
   }
+  if ((lingering_.pidfd >= 0 || lingering_.events_fd >= 0) && deps_.killer->released(lingering_)) {
+    close_victim(&lingering_);  // it exited at last
+  }
   if (now < next_sample_ns_) return;
   deps_.monitors->sample(now);
   const bool fast = deps_.monitors->rising() || decider_.phase() != Decider::Phase::kWatching;
@@ -158,7 +162,14 @@ void CoreLoop::on_wakeup(std::uint64_t now) {
   deps_.finder->tick(!fast, config_.fallback_max_procs);
   const std::uint32_t mask = deps_.monitors->firing(now);
   const int trigger = deps_.monitors->fired_trigger(mask);
-  if (decider_.should_kill(now, trigger >= 0)) decide(now, trigger, mask);
+  if (decider_.should_kill(now, trigger >= 0) && !lingering_blocks_kill()) {
+    decide(now, trigger, mask);
+  }
+}
+
+bool CoreLoop::lingering_blocks_kill() {
+  return (lingering_.pidfd >= 0 || lingering_.events_fd >= 0) &&
+         deps_.monitors->scope_usage_bytes() < lingering_regrown_bytes_;
 }
 
 bool CoreLoop::choose(std::uint64_t now, Victim* victim) {
@@ -253,8 +264,22 @@ void CoreLoop::decide(std::uint64_t now, int trigger, std::uint32_t mask) {
 }
 
 void CoreLoop::finish_release(std::uint64_t now, bool timed_out) {
-  deps_.recorder->released(now, deps_.monitors->scope_usage_bytes(), timed_out);
-  close_victim(&victim_);  // closing removes the fd from the epoll set
+  const std::uint64_t usage = deps_.monitors->scope_usage_bytes();
+  deps_.recorder->released(now, usage, timed_out);
+  const std::uint64_t freed = decision_.usage_before > usage ? decision_.usage_before - usage : 0;
+  close_victim(&lingering_);  // closing removes the fd from the epoll set
+  if (timed_out && freed >= victim_.rss_swap_bytes / 2 && freed > 0) {
+    log_line(
+        "kill #%llu: the victim is still exiting but %llu MiB came back; another kill "
+        "also needs %llu MiB of new usage while it lingers",
+        static_cast<unsigned long long>(deps_.recorder->kills()),
+        static_cast<unsigned long long>(freed >> 20),
+        static_cast<unsigned long long>((freed / 2) >> 20));
+    lingering_ = victim_;
+    lingering_regrown_bytes_ = usage + freed / 2;
+    victim_ = Victim{};
+  }
+  close_victim(&victim_);
   decider_.released(now);
   deps_.monitors->reset(now);
 }

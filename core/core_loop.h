@@ -59,6 +59,7 @@ class CoreLoop {
   bool choose(std::uint64_t now_ns, Victim* victim);
   void check_newer_processes(const shm::Snapshot& snap, const Guard& g, Victim* victim);
   void finish_release(std::uint64_t now_ns, bool timed_out);
+  bool lingering_blocks_kill();
   bool handle_signal();
   void arm_timer(std::uint64_t interval_ns);
   int watch(int fd, std::uint32_t events, std::uint64_t tag);
@@ -69,6 +70,11 @@ class CoreLoop {
   const std::int32_t self_pid_;
   Decider decider_;
   Victim victim_{};  // the one awaiting release
+  // A victim still exiting after the release timeout although its memory came back (reaped by
+  // process_mrelease): it stalls in the kernel and shows as pressure, so while it lingers a
+  // further kill also needs the scope's usage to have grown again by half of what it freed.
+  Victim lingering_{};
+  std::uint64_t lingering_regrown_bytes_ = 0;  // scope usage that allows the next kill
   int epoll_fd_ = -1;
   int timer_fd_ = -1;
   int signal_fd_ = -1;
