@@ -107,7 +107,9 @@ logged=0
 case $killer in
   earlyoom) logged=$(grep -c 'sending SIG[A-Z]* to process' "$out/killer.log") ;;
   oomd) logged=$(grep -c 'oomd kill' "$out/oomd-kmsg.log" 2>/dev/null) ;;
-  nohang) logged=$(grep -c '\[ OK \] Sending SIG' "$out/killer.log") ;;
+  # nohang: one "OK; total response time" per signal sent; its "[ OK ] Sending SIG... to NAME: N"
+  # lines are cumulative statistics, repeated after every action and at exit.
+  nohang) logged=$(grep -c '^OK; total response time' "$out/killer.log") ;;
   oomguard) logged=$(grep -c '^oomguard-core: kill #[0-9]*:' "$out/killer.log") ;;
 esac
 echo "KILLER name=$killer alive_at_end=$alive kills_logged=${logged:-0}"
