@@ -149,7 +149,7 @@ void CoreLoop::on_wakeup(std::uint64_t now) {
       finish_release(now, true);
     }
   }
-  if ((lingering_.pidfd >= 0 || lingering_.events_fd >= 0) && deps_.killer->released(lingering_)) {
+  if (lingering() && deps_.killer->released(lingering_)) {
     close_victim(&lingering_);  // it exited at last
   }
   if (now < next_sample_ns_) return;
@@ -168,8 +168,7 @@ void CoreLoop::on_wakeup(std::uint64_t now) {
 }
 
 bool CoreLoop::lingering_blocks_kill() {
-  return (lingering_.pidfd >= 0 || lingering_.events_fd >= 0) &&
-         deps_.monitors->scope_usage_bytes() < lingering_regrown_bytes_;
+  return lingering() && deps_.monitors->scope_usage_bytes() < lingering_regrown_bytes_;
 }
 
 bool CoreLoop::choose(std::uint64_t now, Victim* victim) {

@@ -59,6 +59,7 @@ class CoreLoop {
   bool choose(std::uint64_t now_ns, Victim* victim);
   void check_newer_processes(const shm::Snapshot& snap, const Guard& g, Victim* victim);
   void finish_release(std::uint64_t now_ns, bool timed_out);
+  bool lingering() const { return lingering_.pidfd >= 0 || lingering_.events_fd >= 0; }
   bool lingering_blocks_kill();
   bool handle_signal();
   void arm_timer(std::uint64_t interval_ns);
