@@ -3,6 +3,8 @@
 #include <charconv>
 #include <limits>
 
+#include "core/kernel_roots.h"
+
 namespace oomguard::core {
 namespace {
 
@@ -169,6 +171,12 @@ bool parse_loadavg_last_pid(std::string_view text, std::int32_t* out) {
   if (ec != std::errc() || end != field.data() + field.size() || pid <= 0) return false;
   *out = pid;
   return true;
+}
+
+bool read_loadavg_last_pid(int dirfd, const char* relpath, std::int32_t* out) {
+  char text[128];
+  const ssize_t n = read_file_at(dirfd, relpath, text);
+  return n > 0 && parse_loadavg_last_pid({text, static_cast<std::size_t>(n)}, out);
 }
 
 bool parse_cgroup_v2_path(std::string_view text, std::string_view* out) {

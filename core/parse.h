@@ -51,6 +51,8 @@ bool parse_status_rss_swap(std::string_view text, std::uint64_t* out);
 // /proc/loadavg ("0.52 0.58 0.59 2/245 8123"): the last field, the newest pid the kernel handed
 // out in the reader's pid namespace.
 bool parse_loadavg_last_pid(std::string_view text, std::int32_t* out);
+// Reads `relpath` (a loadavg file, relative to dirfd) and parses it as above.
+bool read_loadavg_last_pid(int dirfd, const char* relpath, std::int32_t* out);
 
 // /proc/PID/cgroup: the cgroup2 ("0::") path without its leading '/' ("" for the root).
 bool parse_cgroup_v2_path(std::string_view text, std::string_view* out);

@@ -249,10 +249,8 @@ Result<ScanResult> Scanner::scan() {
   ScanResult out;
   out.time_ns = monotonic_ns();
   // Before listing any process: pids after this one are new to this scan (core checks them).
-  char loadavg[128];
   std::int32_t last_pid = 0;
-  const ssize_t n = read_file_at(params_.proc.dirfd, "loadavg", loadavg);
-  if (n > 0 && core::parse_loadavg_last_pid({loadavg, static_cast<std::size_t>(n)}, &last_pid)) {
+  if (core::read_loadavg_last_pid(params_.proc.dirfd, "loadavg", &last_pid)) {
     out.last_pid = static_cast<std::uint64_t>(last_pid);
   }
   auto nodes = walk(&out.stats);

@@ -124,10 +124,8 @@ void CoreHarness::run(std::uint64_t total_ms, std::uint64_t step_ms, std::uint64
 void CoreHarness::publish(const shm::RankingEntry* entries, std::size_t count, std::uint64_t age_ms,
                           std::int32_t last_pid) {
   const std::uint64_t created = clock_.now_ns() - age_ms * kNsPerMs;
-  char loadavg[128];
   std::int32_t newest = 0;
-  const ssize_t n = read_file_at(AT_FDCWD, "/proc/loadavg", loadavg);
-  if (n <= 0 || !parse_loadavg_last_pid({loadavg, static_cast<std::size_t>(n)}, &newest)) {
+  if (!read_loadavg_last_pid(AT_FDCWD, "/proc/loadavg", &newest)) {
     throw std::runtime_error("cannot read /proc/loadavg");
   }
   tree_->write("proc/loadavg", "0.00 0.00 0.00 1/1 " + std::to_string(newest) + "\n");
