@@ -16,6 +16,7 @@ namespace {
 
 struct Pending {
   RunResult result;
+  std::string verdict;  // set when the run did not count ("" = the test's verdict)
 };
 
 scenario::Runner& runner() {
@@ -57,8 +58,23 @@ RunResult run(int number, std::optional<Mode> mode) {
   RunResult r = runner().run(*spec, mode.value_or(spec->mode));
   std::printf("%s", scenario::describe(r).c_str());
   std::fflush(stdout);
-  pending().push_back({r});
+  pending().push_back({r, ""});
   return r;
+}
+
+RunResult run_incident(int number, std::optional<Mode> mode) {
+  constexpr int kAttempts = 3;
+  for (int attempt = 1;; ++attempt) {
+    RunResult r = run(number, mode);
+    const bool incident = r.kills() > 0 || !r.dry_run_kills.empty() ||
+                          r.worst_full_1s_ms >= scenario::kThrashFullThresholdMs;
+    if (incident || attempt == kAttempts) return r;
+    pending().back().verdict = "NO INCIDENT";
+    std::printf(
+        "no incident: nothing was killed and the workload never reached %.0f ms of \"full\" "
+        "stall within 1 s (worst %.0f ms); attempt %d of %d, running it again\n",
+        scenario::kThrashFullThresholdMs, r.worst_full_1s_ms, attempt, kAttempts);
+  }
 }
 
 void expect_clean(const RunResult& r) {
@@ -101,7 +117,8 @@ void record_verdict() {
                               (info != nullptr ? " " + std::string(info->name()) : "");
   std::ofstream out(results_path(), std::ios::app);
   for (const Pending& p : pending()) {
-    const std::string row = scenario::summary_line(p.result, verdict);
+    const std::string row =
+        scenario::summary_line(p.result, p.verdict.empty() ? verdict : p.verdict);
     out << row << "\n";
     process_rows().push_back(row);
     if (!failed) {

@@ -23,6 +23,13 @@ std::string unavailable_reason(const scenario::ScenarioSpec& spec, Mode mode);
 // the run for the summary (the verdict is added by record_verdict at the end of the test).
 RunResult run(int number, std::optional<Mode> mode = std::nullopt);
 
+// run() for the scenarios whose trigger is the thrash monitor. A run in which nothing was killed
+// and the workload never reached the monitor's threshold (no 1 s with kThrashFullThresholdMs of
+// "full" stall, as the runner sampled it) had no incident: not killing was right, and the run
+// says nothing about oomguard. It is recorded as "NO INCIDENT" and run again, three attempts
+// at most; the last attempt is returned whatever its outcome.
+RunResult run_incident(int number, std::optional<Mode> mode = std::nullopt);
+
 // Checks of every run: set-up ok, oomguard stopped cleanly, no cgroup/process/swap left, and the
 // canary (a bystander) was not killed.
 void expect_clean(const RunResult& r);

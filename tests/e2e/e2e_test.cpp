@@ -42,7 +42,7 @@ void expect_thrash_killed_once(const RunResult& r) {
 
 TEST_F(E2e, Scenario01_ThrashIsKilledOnce) {
   if (const std::string why = why_unavailable(1); !why.empty()) GTEST_SKIP() << why;
-  const RunResult r = run(1);
+  const RunResult r = run_incident(1);
   expect_clean(r);
   expect_thrash_killed_once(r);
   ASSERT_FALSE(r.kill_log.empty()) << "extended's kill log has no record";
@@ -65,7 +65,7 @@ TEST_F(E2e, Scenario02_BuildStormKillsWorkersNeverTheSession) {
 
 TEST_F(E2e, Scenario03_LowPriorityDiesBeforeALargerHighPriorityJob) {
   if (const std::string why = why_unavailable(3); !why.empty()) GTEST_SKIP() << why;
-  const RunResult r = run(3);
+  const RunResult r = run_incident(3);
   expect_clean(r);
   ASSERT_EQ(r.kills(), 1) << scenario::victims_text(r);
   EXPECT_EQ(r.victims[0].role, "low");
@@ -100,11 +100,11 @@ TEST_F(E2e, Scenario05_ExtendedStoppedCoreStillKillsInTime) {
   // Scenario 1's time to relief measured in this same test, alternating with the fault runs.
   std::vector<double> normal, stopped;
   for (int i = 0; i < 3; ++i) {
-    const RunResult n = run(1);
+    const RunResult n = run_incident(1);
     expect_clean(n);
     expect_thrash_killed_once(n);
     if (n.ttd_s) normal.push_back(*n.ttd_s);
-    const RunResult s = run(5);
+    const RunResult s = run_incident(5);
     expect_clean(s);
     expect_thrash_killed_once(s);
     EXPECT_TRUE(s.fault_s.has_value()) << "extended was not stopped";
@@ -123,7 +123,7 @@ TEST_F(E2e, Scenario05_ExtendedStoppedCoreStillKillsInTime) {
 
 TEST_F(E2e, Scenario06_ExtendedKilledCoreKillsAndRestartsIt) {
   if (const std::string why = why_unavailable(6); !why.empty()) GTEST_SKIP() << why;
-  const RunResult r = run(6);
+  const RunResult r = run_incident(6);
   expect_clean(r);
   expect_thrash_killed_once(r);
   EXPECT_TRUE(r.fault_s.has_value()) << "extended was not killed";
@@ -137,7 +137,7 @@ TEST_F(E2e, Scenario06_ExtendedKilledCoreKillsAndRestartsIt) {
 
 TEST_F(E2e, Scenario07_ExtendedInTheThrashingCgroupCoreUnaffected) {
   if (const std::string why = why_unavailable(7); !why.empty()) GTEST_SKIP() << why;
-  const RunResult r = run(7);
+  const RunResult r = run_incident(7);
   expect_clean(r);
   EXPECT_NE(r.extended_cgroup.find("/sb/work"), std::string::npos)
       << "extended was not in the thrashing cgroup: " << r.extended_cgroup;
@@ -148,7 +148,7 @@ TEST_F(E2e, Scenario07_ExtendedInTheThrashingCgroupCoreUnaffected) {
 
 TEST_F(E2e, Scenario08_DryRunLogsTheWouldBeKill) {
   if (const std::string why = why_unavailable(8); !why.empty()) GTEST_SKIP() << why;
-  const RunResult r = run(8);
+  const RunResult r = run_incident(8);
   expect_clean(r);
   EXPECT_EQ(r.kills(), 0) << scenario::victims_text(r);
   EXPECT_FALSE(sigkilled(r, "thrash"));

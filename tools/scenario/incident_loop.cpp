@@ -225,7 +225,7 @@ void Incident::summarize(RunResult* r, double targets_end) {
   const PsiTotals last = psi_.at(r->end_s);
   r->full_stall_ms = static_cast<double>(last.full_us - start.full_us) / 1000.0;
   r->some_stall_ms = static_cast<double>(last.some_us - start.some_us) / 1000.0;
-  r->worst_full_interval_ms = psi_.worst_full_interval_ms(0, r->end_s);
+  r->worst_full_1s_ms = psi_.worst_full_ms(0, r->end_s, 1.0);
   for (const CanarySample& c : canary_samples_) {
     if (c.t_s <= 0 || c.t_s > r->end_s + 1.0) continue;
     r->canary_worst_ms = std::max(r->canary_worst_ms.value_or(0), c.stall_ms);

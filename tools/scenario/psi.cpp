@@ -63,12 +63,19 @@ PsiTotals PsiSeries::at(double t_s) const {
   return samples_.empty() ? PsiTotals{} : samples_.back().totals;
 }
 
-double PsiSeries::worst_full_interval_ms(double from_s, double to_s) const {
+double PsiSeries::worst_full_ms(double from_s, double to_s, double window_s) const {
+  constexpr double kJitterS = 0.02;
   double worst = 0;
-  for (std::size_t i = 1; i < samples_.size(); ++i) {
-    if (samples_[i].t_s < from_s || samples_[i].t_s > to_s) continue;
+  std::size_t first = 0;  // the earliest sample within the window before samples_[end]
+  for (std::size_t end = 0; end < samples_.size(); ++end) {
+    if (samples_[end].t_s > to_s) break;
+    if (samples_[end].t_s < from_s) continue;
+    while (samples_[first].t_s < from_s ||
+           samples_[end].t_s - samples_[first].t_s > window_s + kJitterS) {
+      ++first;
+    }
     const double ms =
-        static_cast<double>(samples_[i].totals.full_us - samples_[i - 1].totals.full_us) / 1000.0;
+        static_cast<double>(samples_[end].totals.full_us - samples_[first].totals.full_us) / 1000.0;
     if (ms > worst) worst = ms;
   }
   return worst;

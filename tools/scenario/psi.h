@@ -40,8 +40,9 @@ class PsiSeries {
   std::optional<double> onset_s(double from_s) const;
   // Totals at the first sample at or after t_s (the last sample if none).
   PsiTotals at(double t_s) const;
-  // Largest "full" stall (ms) of one sample interval within [from_s, to_s].
-  double worst_full_interval_ms(double from_s, double to_s) const;
+  // Largest "full" stall (ms) between two samples at most window_s apart (plus 20 ms of
+  // sampling jitter), both within [from_s, to_s]: what a trigger over window_s could see.
+  double worst_full_ms(double from_s, double to_s, double window_s) const;
 
  private:
   std::vector<PsiSample> samples_;

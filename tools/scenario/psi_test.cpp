@@ -29,8 +29,11 @@ TEST(Psi, OnsetIsTheFirstIntervalWithMoreThan10msSome) {
   EXPECT_FALSE(s.onset_s(0.35));
   EXPECT_EQ(s.at(0.25).full_us, 95'000u);
   EXPECT_EQ(s.at(9).full_us, 96'000u);  // past the end: the last sample
-  EXPECT_DOUBLE_EQ(s.worst_full_interval_ms(0, 1), 90.0);
-  EXPECT_DOUBLE_EQ(s.worst_full_interval_ms(0.35, 1), 1.0);
+  EXPECT_DOUBLE_EQ(s.worst_full_ms(0, 1, 0.1), 90.0);
+  EXPECT_DOUBLE_EQ(s.worst_full_ms(0.25, 1, 0.1), 1.0);  // samples from 0.3 on
+  EXPECT_DOUBLE_EQ(s.worst_full_ms(0, 1, 0.2), 95.0);    // 0.1 to 0.3
+  EXPECT_DOUBLE_EQ(s.worst_full_ms(0, 1, 1.0), 96.0);
+  EXPECT_DOUBLE_EQ(s.worst_full_ms(0, 0.3, 1.0), 95.0);
 }
 
 TEST(Psi, PressureFileRefusesReadsCloserThanTheGuard) {

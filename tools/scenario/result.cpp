@@ -60,7 +60,7 @@ std::string describe(const RunResult& r) {
        opt_s(r.ttd_s) + "\n";
   s += "  PSI during the incident (0.." + fixed(r.end_s, 1) + " s): full " +
        fixed(r.full_stall_ms, 0) + " ms, some " + fixed(r.some_stall_ms, 0) +
-       " ms, worst 100 ms interval full " + fixed(r.worst_full_interval_ms, 0) + " ms\n";
+       " ms, worst 1 s full " + fixed(r.worst_full_1s_ms, 0) + " ms\n";
   s += "  canary worst stall: " +
        (r.canary_worst_ms ? fixed(*r.canary_worst_ms, 1) + " ms" : std::string("n/a")) +
        (r.canary_alive ? "" : " (canary died)") + "\n";

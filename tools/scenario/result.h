@@ -52,7 +52,7 @@ struct RunResult {
   std::string outcome;          // "killed", "exited by itself", "timeout"
   double full_stall_ms = 0;
   double some_stall_ms = 0;
-  double worst_full_interval_ms = 0;  // worst 100 ms sample interval
+  double worst_full_1s_ms = 0;  // worst "full" stall within 1 s (the e2e monitors' window)
   std::optional<double> canary_worst_ms;
   bool canary_alive = false;
   double usage_start_mib = 0;  // sandbox memory usage when the incident started (limit lowered)

@@ -12,16 +12,19 @@ namespace {
 
 constexpr std::uint64_t kMiB = 1024 * 1024;
 
-// The thrash monitor: PSI "full" 100 ms within 1 s on the sandbox (core's default thresholds,
-// scoped to the sandbox instead of the whole machine).
-constexpr const char* kFullMonitor = R"([[core.monitors]]
+// The thrash monitor: PSI "full" kThrashFullThresholdMs within 1 s on the sandbox (core's
+// default thresholds, scoped to the sandbox instead of the whole machine).
+std::string full_monitor() {
+  return R"([[core.monitors]]
 name = "sandbox_full"
 kind = "pressure"
 stall = "full"
-threshold_ms = 100
+threshold_ms = )" +
+         std::to_string(static_cast<int>(kThrashFullThresholdMs)) + R"(
 window_ms = 1000
 cgroup = "{sb}"
 )";
+}
 
 std::string usage_monitor(int percent) {
   return std::string(R"([[core.monitors]]
@@ -61,7 +64,7 @@ ScenarioSpec base(int number, const char* key, const char* title, std::uint64_t 
   s.key = key;
   s.title = title;
   s.limit_mib = limit_mib;
-  s.monitors_toml = kFullMonitor;
+  s.monitors_toml = full_monitor();
   return s;
 }
 
@@ -91,7 +94,7 @@ ScenarioSpec build_storm() {
             "cc1", "--hold-s", "5"},
            kTarget)};
   s.core_toml = "protected_cgroups = [\"{sb}/session\"]\n";
-  s.monitors_toml = std::string(kFullMonitor) + usage_monitor(90);
+  s.monitors_toml = full_monitor() + usage_monitor(90);
   s.timeout_s = 60;
   return s;
 }
@@ -156,7 +159,7 @@ ScenarioSpec leak() {
   s.roles = {
       role("static", "static", {"anon", "--total-mib", "250", "--hold"}, kBefore | kMustSurvive),
       role("leaker", "leak", {"leak", "--rate-mib", "20"}, kTarget)};
-  s.monitors_toml = std::string(kFullMonitor) + usage_monitor(80);
+  s.monitors_toml = full_monitor() + usage_monitor(80);
   s.timeout_s = 45;
   return s;
 }

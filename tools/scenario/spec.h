@@ -23,6 +23,9 @@ enum class Mode {
   kDryRun,             // oomguard-core --dry-run (with extended)
 };
 
+// The thrash scenarios' monitor: PSI "full" of at least this much within 1 s on the sandbox.
+inline constexpr double kThrashFullThresholdMs = 100;
+
 std::string_view mode_name(Mode mode);
 std::optional<Mode> parse_mode(std::string_view name);
 bool mode_runs_daemon(Mode mode);
