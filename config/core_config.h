@@ -86,7 +86,7 @@ struct CoreConfig {
   std::uint32_t cooldown_ms = 0;         // minimum time after a release before another kill
 
   // Whom.
-  std::uint32_t ranking_stale_ms = 0;  // older rankings / heartbeats are ignored
+  std::uint32_t ranking_stale_ms = 0;  // older: priorities kept, sizes re-read
   FallbackPolicy fallback = FallbackPolicy::kLargest;
   std::uint32_t fallback_max_procs = 0;  // bound of the fallback /proc scan
   FixedVector<Comm, kMaxProtectedComms> protected_comms;

@@ -182,7 +182,21 @@ bool CoreLoop::choose(std::uint64_t now, Victim* victim) {
     if (snap == nullptr) {
       why = "no valid ranking from extended yet";
     } else if (snap->created_ns + stale_ns < now || beat + stale_ns < now) {
-      why = "ranking is stale (extended stopped or slow)";
+      // Stale: sizes may have changed and processes started since, but who may die before
+      // whom has not. Without last_pid the newer processes cannot be told apart: fallback.
+      why = snap->last_pid == 0
+                ? "ranking is stale (extended stopped or slow) and predates ABI 1.1"
+                : "ranking is stale (extended stopped or slow) and no entry passed validation";
+      if (snap->last_pid != 0 && deps_.finder->from_stale_snapshot(*snap, g, victim)) {
+        log_line(
+            "ranking is stale (extended stopped or slow): gen %llu, %llu ms old; keeping its "
+            "priorities, with sizes read now",
+            static_cast<unsigned long long>(snap->generation),
+            static_cast<unsigned long long>(
+                now > snap->created_ns ? (now - snap->created_ns) / kNsPerMs : 0));
+        check_newer_processes(*snap, g, victim);
+        return true;
+      }
     } else if (deps_.finder->from_snapshot(*snap, g, victim)) {
       check_newer_processes(*snap, g, victim);
       return true;

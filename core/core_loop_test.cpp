@@ -173,7 +173,7 @@ TEST_F(CoreLoopTest, EventsCarryBothPhasesAndStageTimes) {
   EXPECT_EQ(events[1].flags, 0u);
 }
 
-TEST_F(CoreLoopTest, FreshRankingIsUsedStaleRankingFallsBack) {
+TEST_F(CoreLoopTest, FreshRankingIsUsedAStaleOneThatCannotTellNewerProcessesIsNot) {
   ChildProcess ranked;
   add(ranked, "ranked", 1024);
   const shm::RankingEntry entry =
@@ -190,10 +190,48 @@ TEST_F(CoreLoopTest, FreshRankingIsUsedStaleRankingFallsBack) {
   EXPECT_EQ(events[0].ranking_generation, 1u);
 
   release();
-  h_.publish(&entry, 1, /*age_ms=*/10'001);  // older than ranking_stale_ms
+  // Older than ranking_stale_ms, from an extended before ABI 1.1 (no last_pid).
+  h_.publish(&entry, 1, /*age_ms=*/10'001, /*last_pid=*/-1);
   h_.run(3000, 10, 50);
   ASSERT_EQ(h_.killer().count(), 2u);
   EXPECT_EQ(h_.killer()[1].pid, child_.pid());  // fallback: the largest in scope
+}
+
+// Extended slowed past ranking_stale_ms: its ranking still says who dies first, but the core
+// re-reads the sizes of the entries that share the first one's cgroup and priority.
+TEST_F(CoreLoopTest, AStaleRankingKeepsItsPrioritiesWithSizesReadNow) {
+  ChildProcess first, grown, elsewhere;
+  add(first, "first", 1024);
+  add(grown, "grown", 100 * 1024);
+  add(elsewhere, "elsewhere", 150 * 1024);
+  shm::RankingEntry entries[] = {
+      testing::process_entry(first.pid(), first.start_time_ticks(), "first", "sandbox", 100),
+      testing::process_entry(grown.pid(), grown.start_time_ticks(), "grown", "sandbox", 100),
+      testing::process_entry(elsewhere.pid(), elsewhere.start_time_ticks(), "elsewhere", "sandbox",
+                             100),
+      testing::process_entry(child_.pid(), child_.start_time_ticks(), "hog", "sandbox", 900)};
+  entries[0].cgroup_id = entries[1].cgroup_id = 7;
+  entries[2].cgroup_id = 8;  // another cgroup: ranked by extended's view of the hierarchy
+  entries[3].cgroup_id = 7;
+  shm::EventConsumer consumer(h_.region());
+  shm::KillEvent events[4];
+
+  h_.publish(entries, 4, /*age_ms=*/10'001);
+  h_.run(3000, 10, 50);
+  ASSERT_EQ(h_.killer().count(), 1u);
+  // Not the largest (hog, priority 900), nor a larger one in another cgroup.
+  EXPECT_EQ(h_.killer()[0].pid, grown.pid());
+  ASSERT_EQ(consumer.drain(events), 1u);
+  EXPECT_EQ(events[0].source, static_cast<std::uint8_t>(shm::VictimSource::kRanking));
+  EXPECT_EQ(events[0].ranking_generation, 1u);
+  EXPECT_EQ(events[0].rss_swap_bytes, 100ull << 20);  // read now, not the entry's 64 MiB
+
+  release();
+  h_.tree().remove("proc/" + std::to_string(grown.pid()));  // it exited
+  h_.publish(entries, 4, /*age_ms=*/10'001);
+  h_.run(3000, 10, 50);
+  ASSERT_EQ(h_.killer().count(), 2u);
+  EXPECT_EQ(h_.killer()[1].pid, first.pid());
 }
 
 // The ranking's first entry is valid, but a process started after its scan holds more: the

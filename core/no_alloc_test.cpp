@@ -203,6 +203,7 @@ TEST(NoAllocation, TenThousandSteadyStateWakeUps) {
   std::size_t from_fallback = 0;
   std::size_t groups = 0;
   std::size_t newer = 0;  // chosen over the ranking: started after its scan, larger
+  std::size_t stale = 0;  // from a stale ranking
   g_allocations = 0;
   std::uint64_t wakeups = 0;
   for (int round = 0; round < 25; ++round) {
@@ -213,8 +214,8 @@ TEST(NoAllocation, TenThousandSteadyStateWakeUps) {
       case 1:  // fresh ranking: a group victim first
         h.publish(entries + 2, 1);
         break;
-      case 2:  // stale ranking: fallback scan
-        h.publish(entries, 2, 60'000);
+      case 2:  // stale ranking: its priorities with sizes read now; from before ABI 1.1: fallback
+        h.publish(entries, 2, 60'000, round % 10 == 2 ? -1 : 0);
         break;
       case 3: {  // garbage in the slot: the reader rejects it, the fallback decides
         shm::RankingSlot& slot = h.region().slot(0);
@@ -244,6 +245,7 @@ TEST(NoAllocation, TenThousandSteadyStateWakeUps) {
           events[i].source == static_cast<std::uint8_t>(shm::VictimSource::kRanking);
       (ranked ? from_ranking : from_fallback) += 1;
       newer += round % 10 == 5 && !ranked && events[i].pid == hog_b.pid() ? 1u : 0u;
+      stale += round % 10 == 7 && ranked ? 1u : 0u;
       groups += events[i].kind == static_cast<std::uint8_t>(shm::EntryKind::kCgroup) ? 1 : 0;
     }
   }
@@ -256,6 +258,7 @@ TEST(NoAllocation, TenThousandSteadyStateWakeUps) {
   EXPECT_GE(from_fallback, 2u);
   EXPECT_GE(groups, 1u);
   EXPECT_GE(newer, 1u);
+  EXPECT_GE(stale, 1u);
   ASSERT_NE(h.supervisor(), nullptr);
   EXPECT_GE(h.supervisor()->restarts(), 5u);
 }

@@ -252,18 +252,64 @@ Reject VictimFinder::check_entry(const shm::RankingEntry& e, const Guard& guard,
   return Reject::kNone;
 }
 
-bool VictimFinder::from_snapshot(const shm::Snapshot& snapshot, const Guard& guard, Victim* out) {
+int VictimFinder::first_valid(const shm::Snapshot& snapshot, const Guard& guard, Victim* out) {
   const std::uint32_t n =
       snapshot.count <= shm::kRankingCapacity ? snapshot.count : shm::kRankingCapacity;
   for (std::uint32_t i = 0; i < n; ++i) {
     Reject r = check_entry(snapshot.entries[i], guard, out);
     if (r == Reject::kNone) {
       out->generation = snapshot.generation;
-      return true;
+      return static_cast<int>(i);
     }
     count(r);
   }
-  return false;
+  return -1;
+}
+
+bool VictimFinder::from_snapshot(const shm::Snapshot& snapshot, const Guard& guard, Victim* out) {
+  return first_valid(snapshot, guard, out) >= 0;
+}
+
+bool VictimFinder::from_stale_snapshot(const shm::Snapshot& snapshot, const Guard& guard,
+                                       Victim* out) {
+  const int first = first_valid(snapshot, guard, out);
+  if (first < 0) return false;
+  if (out->kind != shm::EntryKind::kProcess || out->mode != shm::KillMode::kProcess) return true;
+  const shm::RankingEntry& chosen = snapshot.entries[first];
+  const auto current_size = [&](const shm::RankingEntry& e, std::uint64_t* bytes) {
+    Candidate c{};
+    if (!score(e.pid, config::FallbackPolicy::kLargest, guard, &c) ||
+        c.start_time_ticks != e.start_time_ticks) {
+      return false;
+    }
+    *bytes = c.rss_swap_bytes;
+    return true;
+  };
+  current_size(chosen, &out->rss_swap_bytes);
+  int best = first;
+  std::uint64_t best_bytes = out->rss_swap_bytes;
+  const std::uint32_t n =
+      snapshot.count <= shm::kRankingCapacity ? snapshot.count : shm::kRankingCapacity;
+  for (std::uint32_t i = static_cast<std::uint32_t>(first) + 1; i < n; ++i) {
+    const shm::RankingEntry& e = snapshot.entries[i];
+    std::uint64_t bytes = 0;
+    if (e.priority == chosen.priority && e.cgroup_id == chosen.cgroup_id && e.kind == chosen.kind &&
+        e.kill_mode == chosen.kill_mode && current_size(e, &bytes) && bytes > best_bytes) {
+      best = static_cast<int>(i);
+      best_bytes = bytes;
+    }
+  }
+  if (best == first) return true;
+  Victim larger;
+  if (const Reject r = check_entry(snapshot.entries[best], guard, &larger); r != Reject::kNone) {
+    count(r);
+    return true;  // the first acceptable entry stands
+  }
+  close_victim(out);
+  *out = larger;
+  out->generation = snapshot.generation;
+  out->rss_swap_bytes = best_bytes;
+  return true;
 }
 
 bool VictimFinder::score(std::int32_t pid, config::FallbackPolicy policy, const Guard& guard,

@@ -76,6 +76,10 @@ class VictimFinder {
   Reject check_entry(const shm::RankingEntry& entry, const Guard& guard, Victim* out);
   // The first acceptable entry of `snapshot`, in rank order. Rejections are counted.
   bool from_snapshot(const shm::Snapshot& snapshot, const Guard& guard, Victim* out);
+  // A stale ranking's priorities still hold, its sizes do not: the first acceptable entry, or,
+  // if that is a process, whichever process entry of the same cgroup and priority holds the
+  // most RSS+swap now (read from /proc; out->rss_swap_bytes is that current size).
+  bool from_stale_snapshot(const shm::Snapshot& snapshot, const Guard& guard, Victim* out);
   // The core's own choice: a bounded scan of /proc in scope (largest RSS+swap or oom_score).
   bool fallback(const Guard& guard, config::FallbackPolicy policy, std::uint32_t max_procs,
                 Victim* out);
@@ -106,6 +110,8 @@ class VictimFinder {
   static constexpr std::size_t kFallbackCandidates = 8;
   static constexpr std::size_t kMaxKernelThreads = 8192;
 
+  // Index of the first acceptable entry of `snapshot` (then in `out`), or -1.
+  int first_valid(const shm::Snapshot& snapshot, const Guard& guard, Victim* out);
   Reject check_process(std::int32_t pid, std::uint64_t start_time_ticks, const Guard& guard,
                        Victim* out);
   Reject check_group(std::string_view path, std::uint64_t cgroup_id, const Guard& guard,

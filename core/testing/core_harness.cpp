@@ -129,8 +129,8 @@ void CoreHarness::publish(const shm::RankingEntry* entries, std::size_t count, s
     throw std::runtime_error("cannot read /proc/loadavg");
   }
   tree_->write("proc/loadavg", "0.00 0.00 0.00 1/1 " + std::to_string(newest) + "\n");
-  writer_->publish({entries, count}, created,
-                   static_cast<std::uint64_t>(last_pid != 0 ? last_pid : newest));
+  const std::int32_t published = last_pid == 0 ? newest : last_pid < 0 ? 0 : last_pid;
+  writer_->publish({entries, count}, created, static_cast<std::uint64_t>(published));
   shm::beat_extended(region_, created);
 }
 

@@ -43,7 +43,8 @@ class CoreHarness {
   void run(std::uint64_t total_ms, std::uint64_t step_ms, std::uint64_t stall_percent);
   // Publishes a ranking as extended would, created now, with a fresh heartbeat. The fake
   // /proc/loadavg gets this machine's newest pid; the ranking's last_pid is `last_pid`, or (0)
-  // that same newest pid: every process started so far is then older than the ranking.
+  // that same newest pid: every process started so far is then older than the ranking; or (< 0)
+  // none, as from an extended before ABI 1.1.
   void publish(const shm::RankingEntry* entries, std::size_t count, std::uint64_t age_ms = 0,
                std::int32_t last_pid = 0);
 

@@ -14,7 +14,8 @@
 #     reclaim or for the CPU. The kernel alone lets "full" stall
 #     reach 10-20 s (docs/benchmarks.md), so the bounds still catch a core that did not act;
 #   * time to relief (death - onset) <= 3 s.
-#   ext-stale, the fallback path, gets 10 s for both. Its scan opens /proc files of every user
+#   ext-stale, whose stale ranking sends the core scanning /proc for processes newer than it
+#   (the path of the fallback scan), gets 10 s for both. That scan opens /proc files of every user
 #   process (about 20 here; kernel threads are skipped since 2026-12-06), and each open under
 #   this pressure may block in reclaim behind a non-preemptible hog. Trigger to decision, this
 #   guest, 2026-12-06: 2.56, 3.65 (the CI run that failed), 6.16 and 7.40 s while the fallback
@@ -27,10 +28,11 @@
 #         ext-stopped     extended SIGSTOPped once its ranking has the hog first: the core
 #                         kills from that last ranking, which it trusts for 60 s here
 #         ext-stale       extended SIGSTOPped before the hog starts, rankings stale after 1 s:
-#                         the core kills from its own fallback scan (largest RSS + swap)
+#                         the core keeps the stale ranking's priorities, sees the hog started
+#                         after its scan and is larger than its choice, and kills the hog
 #         ext-stopped-early  extended SIGSTOPped as the hog starts, rankings trusted for 60 s
 #                         (a loaded host can stretch the incident past the default 10 s, and
-#                         then the fallback decides): the last ranking has no hog; the core sees the
+#                         then the ranking is stale): the last ranking has no hog; the core sees the
 #                         hog started after that ranking's scan and is larger than its first
 #                         entry, and kills the hog (docs/benchmarks.md, "Findings" 1)
 # shellcheck source=lib.sh
@@ -103,8 +105,10 @@ case $mode in
       sh -c "echo '$line' | grep -q 'pid [0-9]* (hog) cgroup /work/hog, .*fallback scan'" ;;
 esac
 case $mode in
-  ext-stale) vm_check "the core said why" grep -q 'ranking is stale' "$VM_CORE_LOG" ;;
-  ext-stopped-early)
+  ext-stale) vm_check "the core said the ranking is stale" grep -q 'ranking is stale' "$VM_CORE_LOG" ;;
+esac
+case $mode in
+  ext-stale|ext-stopped-early)
     vm_check "the core said why" grep -q 'predates pid [0-9]* (hog, .*choosing the newer' \
       "$VM_CORE_LOG" ;;
 esac
