@@ -19,9 +19,10 @@
 #   pressure may block in reclaim behind a non-preemptible hog. Trigger to decision in this
 #   guest, 2026-12-06: 2.56-7.40 s (4 runs) while the scan also read kernel threads; then
 #   0.005, 0.011, 7.53 and, keeping the stale ranking, 0.002 s (ext-stale); 0.007 s and, with
-#   another guest running on the host, 3.74 s (ext-stopped-early). The other ranking paths open fewer than 10 files and keep 3 s.
-#   On the host the fallback decides in 1.4 ms (p50, core/bench/kill_latency.py) and the e2e
-#   core-alone and ext-stopped runs relieve in 0.5-0.6 s (docs/benchmarks.md).
+#   another guest running on the host, 3.74 s (ext-stopped-early). The other ranking paths
+#   open fewer than 10 files and keep 3 s. On the host the fallback decides in 1.4 ms (p50,
+#   core/bench/kill_latency.py) and the e2e core-alone and ext-stopped runs relieve in 0.5-0.6 s
+#   (docs/benchmarks.md).
 #   sh server.sh MODE
 #   MODE  normal          core + extended
 #         ext-stopped     extended SIGSTOPped once its ranking has the hog first: the core
@@ -104,7 +105,8 @@ case $mode in
       sh -c "echo '$line' | grep -q 'pid [0-9]* (hog) cgroup /work/hog, .*fallback scan'" ;;
 esac
 case $mode in
-  ext-stale) vm_check "the core said the ranking is stale" grep -q 'ranking is stale' "$VM_CORE_LOG" ;;
+  ext-stale)
+    vm_check "the core said the ranking is stale" grep -q 'ranking is stale' "$VM_CORE_LOG" ;;
 esac
 case $mode in
   ext-stale|ext-stopped-early)
