@@ -33,8 +33,8 @@ void assess_extended(const RegionState& s, const Liveness& live, const Threshold
   }
   if (s.extended_pid == 0 || !live.extended_alive) {
     h.problems.push_back(
-        "oomguard-extended is not running (the core restarts it with backoff; "
-        "victims come from the fallback scan meanwhile)");
+        "oomguard-extended is not running (the core restarts it with backoff; meanwhile "
+        "victims come from its last ranking's priorities, or the fallback scan without one)");
     return;
   }
   if (s.extended_heartbeat_ns == 0) {
