@@ -229,6 +229,7 @@ void CoreLoop::check_newer_processes(const shm::Snapshot& snap, const Guard& g, 
       static_cast<unsigned long long>(victim->rss_swap_bytes >> 20));
   close_victim(victim);
   *victim = newer;
+  victim->newer_than = snap.generation;
 }
 
 void CoreLoop::decide(std::uint64_t now, int trigger, std::uint32_t mask) {

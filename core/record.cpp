@@ -69,6 +69,9 @@ void KillRecorder::killed(const Victim& v, const Decision& d, const KillReport& 
   if (v.source == shm::VictimSource::kRanking) {
     std::snprintf(source, sizeof source, "ranking gen %llu",
                   static_cast<unsigned long long>(v.generation));
+  } else if (v.newer_than != 0) {
+    std::snprintf(source, sizeof source, "newer than ranking gen %llu",
+                  static_cast<unsigned long long>(v.newer_than));
   } else {
     std::snprintf(source, sizeof source, "fallback scan");
   }

@@ -28,6 +28,7 @@ struct Victim {
   std::int32_t priority = 0;
   std::uint16_t reason = 0;
   std::uint64_t generation = 0;  // ranking generation; 0 = fallback
+  std::uint64_t newer_than = 0;  // fallback: the generation whose choice this one overrode
   std::uint64_t rss_swap_bytes = 0;
   FixedString<shm::kCommBytes> comm;
   FixedString<shm::kCgroupPathBytes> cgroup_path;

@@ -99,10 +99,10 @@ line=$(grep 'kill #1:' "$VM_CORE_LOG")
 case $mode in
   normal|ext-stopped)
     vm_check "the victim came from extended's ranking: $line" \
-      sh -c "echo '$line' | grep -q 'pid [0-9]* (hog) cgroup /work/hog, .*ranking gen'" ;;
+      sh -c "echo '$line' | grep -q 'pid [0-9]* (hog) cgroup /work/hog, .*; ranking gen'" ;;
   ext-stale|ext-stopped-early)
-    vm_check "the victim came from the core's fallback scan: $line" \
-      sh -c "echo '$line' | grep -q 'pid [0-9]* (hog) cgroup /work/hog, .*fallback scan'" ;;
+    vm_check "the victim came from the core's scan for newer processes: $line" \
+      sh -c "echo '$line' | grep -q 'pid [0-9]* (hog) cgroup /work/hog, .*; newer than ranking gen'" ;;
 esac
 case $mode in
   ext-stale)

@@ -96,7 +96,8 @@ bool parse_kill(std::string_view line, CoreKill* k) {
   k->window_ms = c.number<long>();
   c.expect(" ms; decided +").after(" ms, ");
   k->signal_sent = !k->dry_run && c.rest().substr(0, 12) == "SIGKILL sent";
-  return c.ok() && (k->source == "fallback scan" || k->source.rfind("ranking gen ", 0) == 0);
+  return c.ok() && (k->source == "fallback scan" || k->source.rfind("ranking gen ", 0) == 0 ||
+                    k->source.rfind("newer than ranking gen ", 0) == 0);
 }
 
 // "kill #N released: F MiB freed, X ms after the signal, Y ms after the trigger" (or

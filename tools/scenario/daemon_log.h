@@ -11,7 +11,7 @@
 
 namespace oomguard::scenario {
 
-// "kill #N: pid P (comm) cgroup /X, R MiB rss+swap; ranking gen G|fallback scan, priority Q;
+// "kill #N: pid P (comm) cgroup /X, R MiB rss+swap; SOURCE, priority Q;
 //  trigger NAME: stall S ms in W ms; decided +D ms, ..." (or "DRY RUN, would kill #N: ...").
 struct CoreKill {
   int id = 0;
@@ -21,7 +21,7 @@ struct CoreKill {
   std::string comm;
   std::string cgroup;  // as logged, '/'-rooted
   long rss_mib = 0;
-  std::string source;  // "ranking gen 12" or "fallback scan"
+  std::string source;  // "ranking gen 12", "newer than ranking gen 12" or "fallback scan"
   int priority = 0;
   std::string trigger;
   long stall_ms = 0;

@@ -45,6 +45,11 @@ TEST(CoreLine, ParsesADryRunAndAFailedSignal) {
       "oomguard-core: kill #9: pid 6 (a (b)) cgroup /c, 2 MiB rss+swap; fallback scan, priority "
       "500; trigger t: stall 1 ms in 1000 ms; decided +0.1 ms, SIGKILL sent");
   ASSERT_EQ(paren.kind, CoreLine::Kind::kKill);
+  const CoreLine newer = parse_core_line(
+      "oomguard-core: kill #3: pid 7 (hog) cgroup /c, 300 MiB rss+swap; newer than ranking gen 4, "
+      "priority 0; trigger t: stall 100 ms in 1000 ms; decided +0.2 ms, SIGKILL sent");
+  ASSERT_EQ(newer.kind, CoreLine::Kind::kKill);
+  EXPECT_EQ(newer.kill.source, "newer than ranking gen 4");
   EXPECT_EQ(paren.kill.comm, "a (b)");
   EXPECT_EQ(paren.kill.cgroup, "/c");
   EXPECT_TRUE(paren.kill.signal_sent);

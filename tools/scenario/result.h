@@ -24,7 +24,7 @@ struct VictimInfo {
   std::string cgroup;  // '/'-rooted
   std::string role;    // the scenario role whose cgroup it was in ("?" if none)
   std::string killer;  // "oomguard" | "kernel"
-  std::string how;     // core: "ranking gen N" / "fallback scan"; kernel: "memcg oom"
+  std::string how;     // core: as CoreKill::source; kernel: "memcg oom"
   long rss_mib = -1;   // at the kill (core's line); -1 unknown
   double killed_s = 0;
   double relief_s = 0;   // reaped (direct child) / released / seen
