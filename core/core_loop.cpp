@@ -150,7 +150,15 @@ void CoreLoop::on_wakeup(std::uint64_t now) {
     }
   }
   if (lingering() && deps_.killer->released(lingering_)) {
-    close_victim(&lingering_);  // it exited at last
+    // Its exit is its real release: the stall of its exit (its direct reclaim and kswapd's go
+    // on after its memory is gone) fills the windows and must not cause the next kill.
+    log_line("pid %d (%s), killed earlier, exited at last: pressure counts afresh from now",
+             lingering_.pid, lingering_.comm.c_str());
+    close_victim(&lingering_);
+    if (decider_.phase() != Decider::Phase::kAwaitingRelease) {
+      decider_.released(now);
+      deps_.monitors->reset(now);
+    }
   }
   if (now < next_sample_ns_) return;
   deps_.monitors->sample(now);

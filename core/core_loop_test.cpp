@@ -149,6 +149,27 @@ TEST_F(CoreLoopTest, AVictimThatLingersAfterItsMemoryCameBackDoesNotCauseTheNext
   EXPECT_EQ(h_.killer().count(), 3u);
 }
 
+// In the guest the leaker, reaped but stalled in the kernel, exited 1.7 s after the release
+// timeout; the window still held the stall of its last second, and 0.3 s after its exit the core
+// killed the static service though the pressure had ended with it. Its exit is its release.
+TEST_F(CoreLoopTest, TheStallOfALingeringVictimDoesNotCountAfterItExits) {
+  const auto usage_mib = [&](int mib) {
+    h_.tree().write("cgroup2/sandbox/memory.current", std::to_string(mib << 20) + "\n");
+  };
+  usage_mib(250);
+  h_.run(3000, 10, 50);
+  ASSERT_EQ(h_.killer().count(), 1u);
+  const std::uint64_t killed = h_.killer()[0].at_ns;
+  usage_mib(60);  // reaped, but it stays in the kernel, stalled
+  while (h_.clock().now_ns() < killed + 7000 * kNsPerMs) h_.run(10, 10, 90);
+  ASSERT_EQ(h_.killer().count(), 1u);
+  release();  // it exits; its stall ends with it
+  h_.run(5000, 10, 0);
+  EXPECT_EQ(h_.killer().count(), 1u) << "killed for the stall of the victim that had exited";
+  h_.run(3000, 10, 50);  // new pressure after its exit kills as usual
+  EXPECT_EQ(h_.killer().count(), 2u);
+}
+
 TEST_F(CoreLoopTest, EventsCarryBothPhasesAndStageTimes) {
   shm::EventConsumer consumer(h_.region());
   h_.run(3000, 10, 50);
