@@ -202,8 +202,9 @@ TEST(NoAllocation, TenThousandSteadyStateWakeUps) {
   std::size_t from_ranking = 0;
   std::size_t from_fallback = 0;
   std::size_t groups = 0;
-  std::size_t newer = 0;  // chosen over the ranking: started after its scan, larger
-  std::size_t stale = 0;  // from a stale ranking
+  std::size_t newer = 0;                 // chosen over the ranking: started after its scan, larger
+  std::size_t stale = 0;                 // from a stale ranking
+  ::testing::internal::CaptureStderr();  // the log says which paths ran
   g_allocations = 0;
   std::uint64_t wakeups = 0;
   for (int round = 0; round < 25; ++round) {
@@ -232,9 +233,11 @@ TEST(NoAllocation, TenThousandSteadyStateWakeUps) {
       // so a kill of round 5k-1 times out in round 5k.
       const std::uint64_t stall = i < 100 ? 0 : (i < 110 ? 5 : 60);
       h.set_pressure(h.some_us() + 10 * 1000 * stall / 100);
-      h.killer().release_all(round % 2 == 0 && round % 5 != 0 && i % 50 == 0);
-      // Timeout rounds: the victim's memory comes back but it never exits (it lingers into
-      // the next round; the usage regrows after that).
+      // Timeout rounds: the victim's memory comes back but it does not exit. In rounds 10k+5
+      // it lingers into the next round (the usage regrows after that); in rounds 10k it exits
+      // at the round's end (its exit counts as its release).
+      h.killer().release_all((round % 2 == 0 && round % 5 != 0 && i % 50 == 0) ||
+                             (round % 10 == 0 && i == 390));
       if (round % 5 == 4 && i == 200) h.tree().write("cgroup2/sandbox/memory.current", "1048576\n");
       armed_step(h, 10);
     }
@@ -249,6 +252,7 @@ TEST(NoAllocation, TenThousandSteadyStateWakeUps) {
       groups += events[i].kind == static_cast<std::uint8_t>(shm::EntryKind::kCgroup) ? 1 : 0;
     }
   }
+  const std::string log = ::testing::internal::GetCapturedStderr();
   report_first_allocation();
   EXPECT_EQ(g_allocations.load(), 0u);
   EXPECT_EQ(wakeups, 10'000u);
@@ -259,6 +263,13 @@ TEST(NoAllocation, TenThousandSteadyStateWakeUps) {
   EXPECT_GE(groups, 1u);
   EXPECT_GE(newer, 1u);
   EXPECT_GE(stale, 1u);
+  const auto count = [&](const char* what) {
+    std::size_t n = 0;
+    for (std::size_t at = log.find(what); at != std::string::npos; at = log.find(what, at + 1)) ++n;
+    return n;
+  };
+  EXPECT_GE(count("still exiting but"), 2u) << log;  // lingering
+  EXPECT_GE(count("exited at last"), 1u) << log;
   ASSERT_NE(h.supervisor(), nullptr);
   EXPECT_GE(h.supervisor()->restarts(), 5u);
 }
