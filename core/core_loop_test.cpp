@@ -34,6 +34,10 @@ class CoreLoopTest : public ::testing::Test {
                                    .cgroup = "sandbox",
                                    .rss_kb = rss_kb});
   }
+  // The sandbox's memory.current, the scope usage the lingering rule compares.
+  void set_usage_mib(int mib) {
+    h_.tree().write("cgroup2/sandbox/memory.current", std::to_string(mib << 20) + "\n");
+  }
   // The last kill's memory comes back; the loop sees it on its next wake-up.
   void release() {
     h_.killer().release_all(true);
@@ -120,31 +124,26 @@ TEST_F(CoreLoopTest, ReleaseTimeoutAllowsTheNextKill) {
 // got the next two kills wrong). While it lingers, another kill also needs the usage to grow
 // again by half of what the kill freed; once it exits, pressure alone decides again.
 TEST_F(CoreLoopTest, AVictimThatLingersAfterItsMemoryCameBackDoesNotCauseTheNextKill) {
-  const auto usage_mib = [&](int mib) {
-    h_.tree().write("cgroup2/sandbox/memory.current", std::to_string(mib << 20) + "\n");
-  };
-  usage_mib(250);
+  set_usage_mib(250);
   h_.run(3000, 10, 50);
   ASSERT_EQ(h_.killer().count(), 1u);
   const std::uint64_t killed = h_.killer()[0].at_ns;
-  usage_mib(60);  // 190 MiB freed of the victim's 200; it never exits
+  set_usage_mib(60);  // 190 MiB freed of the victim's 200; it never exits
   while (h_.clock().now_ns() < killed + 15'000 * kNsPerMs) h_.run(10, 10, 50);
   EXPECT_EQ(h_.killer().count(), 1u) << "pressure alone killed again while the victim lingered";
-  usage_mib(150);  // 60 + 95 MiB needed
+  set_usage_mib(150);  // 60 + 95 MiB needed
   h_.run(2000, 10, 50);
   EXPECT_EQ(h_.killer().count(), 1u);
-  usage_mib(160);
+  set_usage_mib(160);
   h_.run(2000, 10, 50);
   ASSERT_EQ(h_.killer().count(), 2u);
 
   // The second victim lingers too, then exits: pressure alone decides again.
-  usage_mib(20);
+  set_usage_mib(20);
   const std::uint64_t second = h_.killer()[1].at_ns;
   while (h_.clock().now_ns() < second + 8000 * kNsPerMs) h_.run(10, 10, 50);
   EXPECT_EQ(h_.killer().count(), 2u);
-  h_.killer().release_all(true);
-  h_.step(10);
-  h_.killer().release_all(false);
+  release();
   h_.run(2000, 10, 50);
   EXPECT_EQ(h_.killer().count(), 3u);
 }
@@ -153,14 +152,11 @@ TEST_F(CoreLoopTest, AVictimThatLingersAfterItsMemoryCameBackDoesNotCauseTheNext
 // timeout; the window still held the stall of its last second, and 0.3 s after its exit the core
 // killed the static service though the pressure had ended with it. Its exit is its release.
 TEST_F(CoreLoopTest, TheStallOfALingeringVictimDoesNotCountAfterItExits) {
-  const auto usage_mib = [&](int mib) {
-    h_.tree().write("cgroup2/sandbox/memory.current", std::to_string(mib << 20) + "\n");
-  };
-  usage_mib(250);
+  set_usage_mib(250);
   h_.run(3000, 10, 50);
   ASSERT_EQ(h_.killer().count(), 1u);
   const std::uint64_t killed = h_.killer()[0].at_ns;
-  usage_mib(60);  // reaped, but it stays in the kernel, stalled
+  set_usage_mib(60);  // reaped, but it stays in the kernel, stalled
   while (h_.clock().now_ns() < killed + 7000 * kNsPerMs) h_.run(10, 10, 90);
   ASSERT_EQ(h_.killer().count(), 1u);
   release();  // it exits; its stall ends with it
