@@ -18,6 +18,11 @@ namespace oomguard::core {
 namespace {
 
 // A cgroup path as extended must write it: relative, no empty, "." or ".." components.
+// The snapshot's entries, never more than a slot holds (a hostile count is not trusted).
+std::uint32_t entry_count(const shm::Snapshot& s) {
+  return s.count <= shm::kRankingCapacity ? s.count : shm::kRankingCapacity;
+}
+
 bool sane_cgroup_path(std::string_view path) {
   if (path.empty() || path.size() >= shm::kCgroupPathBytes) return false;
   std::size_t pos = 0;
@@ -253,8 +258,7 @@ Reject VictimFinder::check_entry(const shm::RankingEntry& e, const Guard& guard,
 }
 
 int VictimFinder::first_valid(const shm::Snapshot& snapshot, const Guard& guard, Victim* out) {
-  const std::uint32_t n =
-      snapshot.count <= shm::kRankingCapacity ? snapshot.count : shm::kRankingCapacity;
+  const std::uint32_t n = entry_count(snapshot);
   for (std::uint32_t i = 0; i < n; ++i) {
     Reject r = check_entry(snapshot.entries[i], guard, out);
     if (r == Reject::kNone) {
@@ -288,8 +292,7 @@ bool VictimFinder::from_stale_snapshot(const shm::Snapshot& snapshot, const Guar
   current_size(chosen, &out->rss_swap_bytes);
   int best = first;
   std::uint64_t best_bytes = out->rss_swap_bytes;
-  const std::uint32_t n =
-      snapshot.count <= shm::kRankingCapacity ? snapshot.count : shm::kRankingCapacity;
+  const std::uint32_t n = entry_count(snapshot);
   for (std::uint32_t i = static_cast<std::uint32_t>(first) + 1; i < n; ++i) {
     const shm::RankingEntry& e = snapshot.entries[i];
     std::uint64_t bytes = 0;
