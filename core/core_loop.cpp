@@ -155,10 +155,7 @@ void CoreLoop::on_wakeup(std::uint64_t now) {
     log_line("pid %d (%s), killed earlier, exited at last: pressure counts afresh from now",
              lingering_.pid, lingering_.comm.c_str());
     close_victim(&lingering_);
-    if (decider_.phase() != Decider::Phase::kAwaitingRelease) {
-      decider_.released(now);
-      deps_.monitors->reset(now);
-    }
+    if (decider_.phase() != Decider::Phase::kAwaitingRelease) start_afresh(now);
   }
   if (now < next_sample_ns_) return;
   deps_.monitors->sample(now);
@@ -173,6 +170,12 @@ void CoreLoop::on_wakeup(std::uint64_t now) {
   if (decider_.should_kill(now, trigger >= 0) && !lingering_blocks_kill()) {
     decide(now, trigger, mask);
   }
+}
+
+// After a release (or a dry run's would-be kill): cooldown, then windows that begin now.
+void CoreLoop::start_afresh(std::uint64_t now) {
+  decider_.released(now);
+  deps_.monitors->reset(now);
 }
 
 bool CoreLoop::lingering_blocks_kill() {
@@ -268,8 +271,7 @@ void CoreLoop::decide(std::uint64_t now, int trigger, std::uint32_t mask) {
     deps_.recorder->killed(v, decision_, report);
     close_victim(&v);
     deps_.recorder->released(decision_.decision_ns, decision_.usage_before, false);
-    decider_.released(now);
-    deps_.monitors->reset(now);
+    start_afresh(now);
     return;
   }
   deps_.killer->kill(v, *deps_.clock, &report);
@@ -302,8 +304,7 @@ void CoreLoop::finish_release(std::uint64_t now, bool timed_out) {
     victim_ = Victim{};
   }
   close_victim(&victim_);
-  decider_.released(now);
-  deps_.monitors->reset(now);
+  start_afresh(now);
 }
 
 }  // namespace oomguard::core

@@ -61,6 +61,7 @@ class CoreLoop {
   void finish_release(std::uint64_t now_ns, bool timed_out);
   bool lingering() const { return lingering_.pidfd >= 0 || lingering_.events_fd >= 0; }
   bool lingering_blocks_kill();
+  void start_afresh(std::uint64_t now_ns);
   bool handle_signal();
   void arm_timer(std::uint64_t interval_ns);
   int watch(int fd, std::uint32_t events, std::uint64_t tag);
